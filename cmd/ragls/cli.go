@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"ragls/workspace"
+)
+
+// env is the process environment a command runs in, passed explicitly so that tests run
+// commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// A command is one subcommand of ragls.
+type command struct {
+	name, usage, short string
+	run                func(ctx context.Context, e env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"index", "index [--root DIR] [--json]", "index a directory, updating its stored index", runIndex},
+		{"search", "search [--root DIR] [-k N] [--json] QUERY...", "ranked chunks for a free-text or code query", runSearch},
+		{"context", "context [--root DIR] [--budget TOKENS] [--json] FILE:LINE:COL | --batch", "the cross-file context a model would see at a position", runContext},
+	}
+}
+
+// usageError is a mistake in how ragls was called: it prints usage and exits with status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(e.stdout)
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, e, args[1:])
+		switch {
+		case err == nil:
+			return 0
+		case errors.Is(err, flag.ErrHelp):
+			return 0
+		case errors.As(err, new(usageError)):
+			fmt.Fprintf(e.stderr, "ragls %s: %v\nusage: ragls %s\n", c.name, err, c.usage)
+			return 2
+		case errors.Is(err, context.Canceled):
+			fmt.Fprintf(e.stderr, "ragls %s: interrupted\n", c.name)
+			return 130
+		default:
+			fmt.Fprintf(e.stderr, "ragls %s: %v\n", c.name, err)
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "ragls: unknown command %q; run \"ragls help\"\n", args[0])
+	return 2
+}
+
+func printHelp(w io.Writer) {
+	fmt.Fprintln(w, "ragls: a language server and CLI that gives a local model the right context from your repository.")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  ragls %-62s %s\n", c.usage, c.short)
+	}
+	fmt.Fprintln(w, "\nEnvironment: RAGLS_CACHE_DIR (where indexes are stored).")
+}
+
+// newFlags returns a flag set that reports errors instead of exiting.
+func newFlags(name string, e env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// parseFlags parses args, allowing flags after positional arguments ("search foo --json").
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// openRoot opens a session on one root with the configuration from the environment.
+func openRoot(e env, dir string) (*workspace.Session, *workspace.Root, error) {
+	if dir == "" {
+		dir = "."
+	}
+	s := workspace.NewSession(workspace.Config{
+		CacheDir: workspace.DefaultCacheDir(e.getenv),
+		Logger:   slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	r, err := s.AddRoot(dir)
+	if err != nil {
+		s.Close()
+		return nil, nil, err
+	}
+	return s, r, nil
+}
+
+// ensureIndexed syncs a root that has never been indexed, telling the user why it waits.
+func ensureIndexed(ctx context.Context, e env, r *workspace.Root) error {
+	if r.Index.Stats().Files > 0 {
+		return nil
+	}
+	fmt.Fprintf(e.stderr, "ragls: no index for %s yet; indexing it now\n", r.Dir)
+	_, err := r.Sync(ctx, nil)
+	return err
+}
+
+// isTerminal reports whether w is a terminal, for progress bars.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// relPath resolves a file named on the command line to a root-relative slash path.
+func relPath(r *workspace.Root, file string) (string, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return "", err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
+	rel, err := filepath.Rel(r.Dir, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("%s is outside the root %s (use --root)", file, r.Dir)
+	}
+	return filepath.ToSlash(rel), nil
+}

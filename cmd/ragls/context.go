@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"ragls/indexer"
+	"ragls/workspace"
+)
+
+func runContext(ctx context.Context, e env, args []string) error {
+	fs := newFlags("context", e)
+	root := fs.String("root", ".", "indexed directory")
+	budget := fs.Int("budget", 1024, "token budget for the context")
+	asJSON := fs.Bool("json", false, "print the context as JSON")
+	batch := fs.Bool("batch", false, "read JSON lines {path, line, col, content?} on stdin, write one JSON line each")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if *budget <= 0 {
+		return usageError{"--budget must be positive"}
+	}
+	switch {
+	case *batch && len(pos) > 0:
+		return usageError{"--batch reads positions from stdin; give no FILE:LINE:COL"}
+	case !*batch && len(pos) != 1:
+		return usageError{"give one FILE:LINE:COL"}
+	}
+	s, r, err := openRoot(e, *root)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := ensureIndexed(ctx, e, r); err != nil {
+		return err
+	}
+	if *batch {
+		return contextBatch(ctx, e, r, *budget)
+	}
+	file, line, col, err := parsePosition(pos[0])
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	res, err := contextAt(ctx, r, file, line, col, nil, *budget)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(contextJSON{Items: toItems(res.Items), Tokens: res.Tokens})
+	}
+	for _, h := range res.Items {
+		printHit(e, h)
+	}
+	fmt.Fprintf(e.stderr, "%d items, %d tokens\n", len(res.Items), res.Tokens)
+	return nil
+}
+
+type contextJSON struct {
+	Items  []item `json:"items"`
+	Tokens int    `json:"tokens"`
+	Error  string `json:"error,omitempty"`
+}
+
+// parsePosition splits FILE:LINE:COL, where FILE may itself contain colons.
+func parsePosition(s string) (file string, line, col int, err error) {
+	i := strings.LastIndexByte(s, ':')
+	j := -1
+	if i > 0 {
+		j = strings.LastIndexByte(s[:i], ':')
+	}
+	if i < 0 || j <= 0 {
+		return "", 0, 0, fmt.Errorf("position %q is not FILE:LINE:COL", s)
+	}
+	line, err1 := strconv.Atoi(s[j+1 : i])
+	col, err2 := strconv.Atoi(s[i+1:])
+	if err1 != nil || err2 != nil || line < 1 || col < 1 {
+		return "", 0, 0, fmt.Errorf("position %q: LINE and COL must be numbers from 1", s)
+	}
+	return s[:j], line, col, nil
+}
+
+// contextAt assembles context at a 1-based line and byte column of file; content, if not nil,
+// is the buffer as an editor holds it.
+func contextAt(ctx context.Context, r *workspace.Root, file string, line, col int, content *string, budget int) (indexer.ContextResult, error) {
+	if !filepath.IsAbs(file) {
+		file = filepath.Join(".", file)
+	}
+	rel, err := relPath(r, file)
+	if err != nil {
+		return indexer.ContextResult{}, err
+	}
+	req := indexer.ContextRequest{Path: rel, Budget: budget}
+	text, indexed := r.Index.Content(rel)
+	switch {
+	case content != nil:
+		req.Content, req.HasContent = *content, true
+		text = *content
+	default:
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return indexer.ContextResult{}, fmt.Errorf("reading %s: %w", file, err)
+		}
+		if !indexed || string(b) != text {
+			req.Content, req.HasContent = string(b), true
+			text = string(b)
+		}
+	}
+	req.Offset = indexer.Offset(text, line, col)
+	return r.Index.Context(ctx, req)
+}
+
+func contextBatch(ctx context.Context, e env, r *workspace.Root, budget int) error {
+	in := bufio.NewScanner(e.stdin)
+	in.Buffer(make([]byte, 1<<20), 64<<20)
+	out := bufio.NewWriter(e.stdout)
+	defer out.Flush()
+	enc := json.NewEncoder(out)
+	for in.Scan() {
+		line := strings.TrimSpace(in.Text())
+		if line == "" {
+			continue
+		}
+		var q struct {
+			Path    string  `json:"path"`
+			Line    int     `json:"line"`
+			Col     int     `json:"col"`
+			Content *string `json:"content"`
+		}
+		res := contextJSON{Items: []item{}}
+		if err := json.Unmarshal([]byte(line), &q); err != nil {
+			res.Error = "bad input line: " + err.Error()
+		} else if q.Path == "" || q.Line < 1 || q.Col < 1 {
+			res.Error = "bad input line: need path, line >= 1 and col >= 1"
+		} else {
+			file := q.Path
+			if !filepath.IsAbs(file) {
+				file = filepath.Join(r.Dir, filepath.FromSlash(file))
+			}
+			c, err := contextAt(ctx, r, file, q.Line, q.Col, q.Content, budget)
+			if err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				res.Error = err.Error()
+			} else {
+				res.Items, res.Tokens = toItems(c.Items), c.Tokens
+			}
+		}
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+		if err := out.Flush(); err != nil {
+			return err
+		}
+	}
+	return in.Err()
+}

@@ -1,0 +1,580 @@
+package indexer
+
+import (
+	"context"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// A TokenCounter counts the tokens a model would see for a text. The index only needs counts to
+// pack context into a budget; callers with a real tokenizer pass it in.
+type TokenCounter interface {
+	Count(text string) int
+}
+
+// approxTokens estimates about four bytes of code per token, as measured on real code with a
+// BPE tokenizer, rounding up so that packing errs on the side of fitting.
+type approxTokens struct{}
+
+func (approxTokens) Count(s string) int { return (len(s) + 3) / 4 }
+
+// ContextRequest asks for the cross-file context a model should see at a cursor.
+type ContextRequest struct {
+	Path string // slash path relative to the root
+	// Content is the buffer as the editor holds it, possibly unsaved. If HasContent is false the
+	// indexed text of Path is used.
+	Content    string
+	HasContent bool
+	Offset     int // the cursor, a byte offset into the content
+	Budget     int // tokens; 0 means 1024
+	Counter    TokenCounter
+	// SourceTimeout bounds each source; a source that is late is left out. 0 means 100 ms.
+	SourceTimeout time.Duration
+}
+
+// ContextResult is the packed context, best item first.
+type ContextResult struct {
+	Items  []Hit
+	Tokens int
+}
+
+// Weights of the sources in the fusion. Definitions of what the cursor touches are the most
+// precise signal; recent files the weakest but the one other sources cannot see.
+const (
+	weightDefinition = 2.0
+	weightLexical    = 1.0
+	weightSemantic   = 0.8
+	weightRecent     = 0.6
+)
+
+// How much of the buffer around the cursor the query looks at.
+const (
+	queryLinesBefore = 20 // lines before the cursor for the lexical and semantic queries
+	identLinesBefore = 12 // lines before the cursor whose identifiers are resolved to definitions
+	maxDefsPerIdent  = 2  // candidates kept for an ambiguous name
+	maxIdents        = 24 // distinct identifiers resolved
+)
+
+// Offset converts a 1-based line and 1-based byte column to a byte offset in text, clamping
+// positions past the end of a line or of the text.
+func Offset(text string, line, col int) int {
+	off := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return len(text)
+		}
+		off += i + 1
+	}
+	end := strings.IndexByte(text[off:], '\n')
+	if end < 0 {
+		end = len(text) - off
+	}
+	return off + min(max(col-1, 0), end)
+}
+
+// current is the file at the cursor, as the editor holds it.
+type current struct {
+	path    string
+	content string
+	parsed  *Parsed // non-nil when the buffer differs from the index: a fresh parse of it
+	line    int     // the cursor's 1-based line
+	// near is the span of lines the model already sees as prefix and suffix; chunks of the
+	// current file inside it are never repeated as context.
+	nearFrom, nearTo int
+}
+
+// freshBase numbers chunks of a fresh parse of the current buffer apart from index chunk IDs.
+const freshBase = 1 << 31
+
+// Context assembles cross-file context for a cursor: definitions of the identifiers around the
+// cursor (resolved through the symbol table), chunks lexically similar to the lines before it,
+// semantically similar chunks when the embedder is a real model, and chunks from recently
+// changed files; fused by reciprocal rank, de-duplicated and packed into the token budget.
+func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult, error) {
+	if req.Budget <= 0 {
+		req.Budget = 1024
+	}
+	if req.Counter == nil {
+		req.Counter = approxTokens{}
+	}
+	if req.SourceTimeout <= 0 {
+		req.SourceTimeout = 100 * time.Millisecond
+	}
+	cur := x.current(req)
+	off := min(max(req.Offset, 0), len(cur.content))
+	before := cur.content[:off]
+	queryText := lastLines(before, queryLinesBefore)
+
+	type ranked struct {
+		source string
+		weight float64
+		hits   []scored
+	}
+	var sources []func(context.Context) ranked
+	sources = append(sources,
+		func(context.Context) ranked {
+			return ranked{"definition", weightDefinition, x.cursorDefinitions(cur, before)}
+		},
+		func(context.Context) ranked {
+			return ranked{"lexical", weightLexical, x.similar(cur, queryText, 24, nil)}
+		},
+		func(context.Context) ranked {
+			return ranked{"recent", weightRecent, x.recentSimilar(cur, queryText)}
+		},
+	)
+	if semantic(x.embedder) {
+		sources = append(sources, func(ctx context.Context) ranked {
+			return ranked{"semantic", weightSemantic, x.semanticSimilar(ctx, cur, queryText)}
+		})
+	}
+
+	results := make(chan ranked, len(sources))
+	sctx, cancel := context.WithTimeout(ctx, req.SourceTimeout)
+	defer cancel()
+	for _, src := range sources {
+		go func() { results <- src(sctx) }()
+	}
+	f := newFusion()
+	for range sources {
+		select {
+		case r := <-results:
+			f.add(r.source, r.weight, r.hits)
+		case <-sctx.Done():
+			// A late source is left out; the ones that answered still count.
+		}
+		if ctx.Err() != nil {
+			return ContextResult{}, ctx.Err()
+		}
+	}
+	return x.pack(cur, f, req), nil
+}
+
+func (x *Index) current(req ContextRequest) *current {
+	x.mu.RLock()
+	f := x.files[req.Path]
+	x.mu.RUnlock()
+	cur := &current{path: req.Path, content: req.Content}
+	switch {
+	case !req.HasContent && f != nil:
+		cur.content = f.content
+	case req.HasContent && (f == nil || f.content != req.Content):
+		p := x.syntax.Parse(req.Path, []byte(req.Content))
+		for i := range p.Defs {
+			p.Defs[i].Path = req.Path
+		}
+		cur.parsed = &p
+	}
+	off := min(max(req.Offset, 0), len(cur.content))
+	cur.line = strings.Count(cur.content[:off], "\n") + 1
+	// The prompt shows roughly this much of the file around the cursor.
+	cur.nearFrom, cur.nearTo = cur.line-60, cur.line+20
+	return cur
+}
+
+// skipChunk reports whether an index chunk must not be offered: it belongs to the current file
+// and either lies near the cursor or is stale because the buffer has changed.
+func (x *Index) skipChunkLocked(cur *current, id uint32) bool {
+	c := &x.chunks[id]
+	if c.file == nil {
+		return true
+	}
+	if c.file.path != cur.path {
+		return false
+	}
+	if cur.parsed != nil {
+		return true
+	}
+	return c.meta.EndLine >= cur.nearFrom && c.meta.StartLine <= cur.nearTo
+}
+
+// lastLines returns the last n lines of s, the last one possibly partial.
+func lastLines(s string, n int) string {
+	i := len(s)
+	for k := 0; k < n; k++ {
+		j := strings.LastIndexByte(s[:i], '\n')
+		if j < 0 {
+			return s
+		}
+		if k == n-1 {
+			return s[j+1:]
+		}
+		i = j
+	}
+	return s[i:]
+}
+
+// identUse is an identifier near the cursor, with what precedes it.
+type identUse struct {
+	name      string
+	qualifier string // "bytes" in "bytes.NewReader"
+	dist      int    // identifiers between it and the cursor; 0 is the closest
+}
+
+// nearIdents lists the distinct identifiers of the last lines before the cursor, closest first.
+func nearIdents(before string) []identUse {
+	text := lastLines(before, identLinesBefore)
+	type occ struct {
+		name, qual string
+	}
+	var all []occ
+	scanIdents(text, func(id string, off int) {
+		q := ""
+		if off > 1 && (text[off-1] == '.' || (off > 2 && text[off-2:off] == "::") || (off > 2 && text[off-2:off] == "->")) {
+			end := off - 1
+			if text[end] != '.' {
+				end = off - 2
+			}
+			start := end
+			for start > 0 && isIdentPartASCII(text[start-1]) {
+				start--
+			}
+			q = text[start:end]
+		}
+		all = append(all, occ{id, q})
+	})
+	seen := map[string]bool{}
+	var out []identUse
+	for i := len(all) - 1; i >= 0 && len(out) < maxIdents; i-- {
+		o := all[i]
+		if seen[o.name] || isKeyword(o.name) {
+			continue
+		}
+		seen[o.name] = true
+		out = append(out, identUse{name: o.name, qualifier: o.qual, dist: len(all) - 1 - i})
+	}
+	return out
+}
+
+// cursorDefinitions resolves the identifiers near the cursor through the symbol table, ranking
+// each name's candidates by how plausible they are from the current file.
+func (x *Index) cursorDefinitions(cur *current, before string) []scored {
+	idents := nearIdents(before)
+	nearby := map[string]bool{}
+	for _, u := range idents {
+		nearby[u.name] = true
+	}
+	imports := importHints(cur.content)
+	curDir := path.Dir(cur.path)
+	curTest := isTestPath(cur.path)
+
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []scored
+	seen := map[uint32]bool{}
+	for _, u := range idents {
+		type cand struct {
+			id    uint32
+			score float64
+		}
+		var cands []cand
+		// Definitions in the current buffer come from its fresh parse when it has changed.
+		if cur.parsed != nil {
+			for _, d := range cur.parsed.Defs {
+				if d.Name == u.name && (d.EndLine < cur.nearFrom || d.StartLine > cur.nearTo) {
+					if ci := chunkAtLine(cur.parsed.Chunks, d.Line); ci >= 0 {
+						cands = append(cands, cand{freshBase + uint32(ci), 10})
+					}
+				}
+			}
+		}
+		for _, ref := range x.syms.lookup(u.name) {
+			d := &ref.file.defs[ref.i]
+			if ref.file.path == cur.path {
+				if cur.parsed != nil || (d.StartLine <= cur.line && cur.line <= d.EndLine) {
+					continue // stale, or the definition the cursor is in
+				}
+			}
+			id, ok := x.defChunkLocked(ref)
+			if !ok {
+				continue
+			}
+			if ref.file.path == cur.path && d.EndLine >= cur.nearFrom && d.StartLine <= cur.nearTo {
+				continue // already in the prompt
+			}
+			cands = append(cands, cand{id, x.plausibility(d, u, curDir, curTest, imports, nearby)})
+		}
+		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
+		for i, c := range cands {
+			if i == maxDefsPerIdent {
+				break
+			}
+			// A second candidate only when it is nearly as plausible as the first.
+			if i > 0 && c.score < cands[0].score-1 {
+				break
+			}
+			if !seen[c.id] {
+				seen[c.id] = true
+				out = append(out, scored{id: c.id, score: c.score})
+			}
+		}
+	}
+	return out
+}
+
+func chunkAtLine(chunks []Chunk, line int) int {
+	for i, c := range chunks {
+		if c.StartLine <= line && line <= c.EndLine {
+			return i
+		}
+	}
+	return -1
+}
+
+// plausibility scores a candidate definition of an identifier seen near the cursor.
+func (x *Index) plausibility(d *Symbol, u identUse, curDir string, curTest bool, imports []string, nearby map[string]bool) float64 {
+	s := 0.0
+	dir := path.Dir(d.Path)
+	switch {
+	case d.Path == "" || dir == curDir:
+		s += 3 // same package or directory
+	case u.qualifier != "" && path.Base(dir) == u.qualifier:
+		s += 3 // bytes.NewReader -> .../bytes/
+	}
+	for _, imp := range imports {
+		if dir == imp || strings.HasSuffix(dir, "/"+imp) || strings.HasSuffix(strings.TrimSuffix(d.Path, path.Ext(d.Path)), "/"+imp) {
+			s += 2
+			break
+		}
+	}
+	if u.qualifier != "" && d.Container == u.qualifier {
+		s += 2 // Type.method or Class::method
+	}
+	if d.Container != "" && nearby[d.Container] {
+		s += 1.5 // a method of a type named nearby
+	}
+	if u.qualifier != "" && d.Container == "" && path.Base(dir) != u.qualifier && dir != curDir {
+		s -= 0.5 // x.f(...) is more likely a method or another package's function
+	}
+	if isTestPath(d.Path) && !curTest {
+		s -= 1
+	}
+	switch d.Kind {
+	case "function", "method", "type", "class", "struct", "interface", "enum", "trait":
+		s += 0.5
+	}
+	return s
+}
+
+func isTestPath(p string) bool {
+	base := path.Base(p)
+	return strings.HasSuffix(base, "_test.go") || strings.HasPrefix(base, "test_") ||
+		strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") || strings.Contains(p, "/testdata/")
+}
+
+// importHints returns the module paths a file imports, normalized to slash paths without
+// extension ("encoding/json", "os/path", "./util" -> "util"), whatever its language.
+func importHints(content string) []string {
+	var out []string
+	add := func(s string) {
+		s = strings.Trim(s, "\"'`<> ;")
+		s = strings.TrimPrefix(s, "./")
+		for strings.HasPrefix(s, "../") {
+			s = s[3:]
+		}
+		switch path.Ext(s) {
+		case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".h", ".hpp", ".hh", ".py", ".rs", ".go", ".java", ".c", ".cc", ".cpp":
+			s = strings.TrimSuffix(s, path.Ext(s))
+		}
+		s = strings.ReplaceAll(s, ".", "/")
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	inGoBlock := false
+	for n, line := range strings.Split(content, "\n") {
+		if n > 400 {
+			break
+		}
+		t := strings.TrimSpace(line)
+		switch {
+		case inGoBlock:
+			if t == ")" {
+				inGoBlock = false
+			} else if i := strings.IndexByte(t, '"'); i >= 0 {
+				add(t[i:])
+			}
+		case t == "import (":
+			inGoBlock = true
+		case strings.HasPrefix(t, "import \""), strings.HasPrefix(t, "#include"):
+			add(strings.TrimSpace(t[strings.IndexAny(t, " \t"):]))
+		case strings.HasPrefix(t, "from ") && strings.Contains(t, " import"):
+			add(strings.Fields(t)[1])
+		case strings.HasPrefix(t, "import ") && !strings.Contains(t, "\""):
+			if f := strings.Fields(strings.TrimSuffix(t, ";")); len(f) >= 2 && !strings.Contains(t, " from ") {
+				add(f[1])
+			}
+		}
+		if i := strings.Index(t, " from "); i >= 0 && (strings.HasPrefix(t, "import ") || strings.HasPrefix(t, "export ")) {
+			add(t[i+6:])
+		}
+		if i := strings.Index(t, "require("); i >= 0 {
+			add(strings.TrimSuffix(t[i+8:], ")"))
+		}
+		if strings.HasPrefix(t, "use ") {
+			add(strings.ReplaceAll(strings.TrimSuffix(t[4:], ";"), "::", "/"))
+		}
+	}
+	return out
+}
+
+// similar ranks chunks by BM25 against the query text, leaving out the current file's nearby or
+// stale chunks and any for which keep (if set) is false.
+func (x *Index) similar(cur *current, queryText string, k int, keep func(*fileEntry) bool) []scored {
+	q := lexQuery{}
+	// Later lines are closer to the cursor and weigh more.
+	lines := strings.Split(queryText, "\n")
+	for i, line := range lines {
+		w := 0.5 + 0.5*float64(i+1)/float64(len(lines))
+		terms(line, func(t string) {
+			if !isKeyword(t) {
+				q[t] = max(q[t], w)
+			}
+		})
+	}
+	if len(q) == 0 {
+		return nil
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	acc := x.getAcc()
+	defer x.putAcc(acc)
+	return x.lex.search(q, k, func(id uint32) bool {
+		if x.skipChunkLocked(cur, id) {
+			return false
+		}
+		return keep == nil || keep(x.chunks[id].file)
+	}, acc)
+}
+
+// recentSimilar ranks the chunks of recently changed files (in this session, or by modification
+// time) by similarity to the query.
+func (x *Index) recentSimilar(cur *current, queryText string) []scored {
+	x.mu.RLock()
+	recent := map[*fileEntry]bool{}
+	for _, p := range x.recent {
+		if f := x.files[p]; f != nil && p != cur.path {
+			recent[f] = true
+		}
+	}
+	if len(recent) < 4 {
+		// No edits seen yet in this process (a CLI run): use the newest files on disk.
+		var newest []*fileEntry
+		for _, f := range x.files {
+			if f.path != cur.path {
+				newest = append(newest, f)
+			}
+		}
+		sort.Slice(newest, func(i, j int) bool { return newest[i].modTime > newest[j].modTime })
+		for _, f := range newest[:min(4, len(newest))] {
+			recent[f] = true
+		}
+	}
+	x.mu.RUnlock()
+	if len(recent) == 0 {
+		return nil
+	}
+	return x.similar(cur, queryText, 6, func(f *fileEntry) bool { return recent[f] })
+}
+
+// semanticSimilar ranks chunks by vector similarity to the query text.
+func (x *Index) semanticSimilar(ctx context.Context, cur *current, queryText string) []scored {
+	vecs, err := x.embedder.Embed(ctx, []string{queryText})
+	if err != nil || len(vecs) != 1 {
+		return nil
+	}
+	v, err := x.ensureVectors(ctx)
+	if err != nil {
+		return nil
+	}
+	hits, err := v.query(ctx, vecs[0], 24)
+	if err != nil {
+		return nil
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	out := hits[:0]
+	for _, h := range hits {
+		if int(h.id) < len(x.chunks) && !x.skipChunkLocked(cur, h.id) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// pack turns the fused ranking into items that fit the budget, best first, never two items
+// that overlap in the same file.
+func (x *Index) pack(cur *current, f *fusion, req ContextRequest) ContextResult {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var res ContextResult
+	type span struct {
+		path     string
+		from, to int
+	}
+	var taken []span
+	overlaps := func(s span) bool {
+		for _, t := range taken {
+			if t.path == s.path && s.from <= t.to && t.from <= s.to {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range f.ranked(func(a, b uint32) bool {
+		if a >= freshBase || b >= freshBase {
+			return a < b
+		}
+		return x.beforeLocked(a, b)
+	}) {
+		var c Chunk
+		if s.id >= freshBase {
+			if cur.parsed == nil || int(s.id-freshBase) >= len(cur.parsed.Chunks) {
+				continue
+			}
+			c = cur.parsed.Chunks[s.id-freshBase]
+			c.Path = cur.path
+			c.Text = cur.content[c.StartByte:c.EndByte]
+		} else {
+			if int(s.id) >= len(x.chunks) || x.chunks[s.id].file == nil {
+				continue
+			}
+			c = x.chunkLocked(s.id)
+		}
+		sp := span{c.Path, c.StartLine, c.EndLine}
+		if overlaps(sp) {
+			continue
+		}
+		n := req.Counter.Count(c.Text)
+		if res.Tokens+n > req.Budget {
+			if req.Budget-res.Tokens < 32 {
+				break
+			}
+			continue // a smaller item further down may still fit
+		}
+		taken = append(taken, sp)
+		res.Tokens += n
+		res.Items = append(res.Items, Hit{Chunk: c, Score: s.score, Source: f.source[s.id]})
+	}
+	return res
+}
+
+// isKeyword reports common keywords of the supported languages: they are never definitions and
+// only add noise to a query.
+func isKeyword(s string) bool {
+	switch s {
+	case "if", "else", "for", "while", "return", "func", "function", "def", "class", "struct",
+		"var", "let", "const", "type", "import", "package", "from", "in", "is", "not", "and", "or",
+		"nil", "null", "None", "true", "false", "True", "False", "self", "this", "new", "fn", "pub",
+		"mut", "impl", "use", "go", "defer", "range", "switch", "case", "break", "continue",
+		"static", "public", "private", "protected", "void", "int", "string", "bool", "err",
+		"async", "await", "try", "catch", "except", "finally", "with", "as", "pass", "elif",
+		"match", "mod", "crate", "super", "typedef", "enum", "interface", "extends", "export",
+		"default", "select", "chan", "map", "make", "len", "append":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,433 @@
+package indexer
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// Index is the searchable state of one workspace root. It is safe for concurrent use: files are
+// parsed, tokenized and embedded outside its lock, and each file's chunks replace the old ones in
+// one short critical section, so the index answers queries while it is being built or updated.
+type Index struct {
+	syntax   *Syntax
+	embedder Embedder
+
+	mu       sync.RWMutex
+	files    map[string]*fileEntry // by slash path relative to the root
+	chunks   []chunkRec            // by chunk ID
+	lex      *lexical
+	vecs     [][]float32  // by chunk ID; nil if the chunk has no vector
+	syms     symbols      // definitions by exact name
+	vec      *vectorIndex // built on the first vector query; nil before
+	recent   []string     // paths changed since the index was opened, newest last
+	changes  uint64       // bumped by every change, for cache keys and tests
+	backing  []byte       // the mapped index file that strings and slices may point into
+	embedErr error        // the last embedder failure, reported by Stats
+
+	accs sync.Pool // *accumulator
+}
+
+type fileEntry struct {
+	path    string
+	lang    string
+	hash    [16]byte
+	content string
+	size    int64
+	modTime int64 // Unix nanoseconds
+	chunks  []uint32
+	defs    []Symbol
+}
+
+type chunkRec struct {
+	file   *fileEntry // nil once the chunk is removed
+	meta   Chunk      // Text is empty: it is file.content[StartByte:EndByte]
+	nterms uint32     // distinct terms, for the lexical index's bookkeeping
+}
+
+type symRef struct {
+	file *fileEntry
+	i    int32 // index into file.defs
+}
+
+// maxRecent bounds the recently changed files remembered for context assembly.
+const maxRecent = 16
+
+// New returns an empty index. A nil embedder means the built-in HashEmbedder.
+func New(syntax *Syntax, embedder Embedder) *Index {
+	if embedder == nil {
+		embedder = NewHashEmbedder()
+	}
+	return &Index{
+		syntax:   syntax,
+		embedder: embedder,
+		files:    make(map[string]*fileEntry),
+		lex:      newLexical(),
+	}
+}
+
+// Embedder returns the index's embedder.
+func (x *Index) Embedder() Embedder { return x.embedder }
+
+// FileState is what the index remembers of a file to decide, without reading it, whether it
+// may have changed: the same size and modification time as when it was indexed means unchanged.
+type FileState struct {
+	Size    int64
+	ModTime time.Time
+}
+
+// Unchanged reports whether path is indexed with the given size and modification time.
+func (x *Index) Unchanged(path string, st FileState) bool {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	f := x.files[path]
+	return f != nil && f.size == st.Size && f.modTime == st.ModTime.UnixNano()
+}
+
+// Paths returns the indexed paths, sorted.
+func (x *Index) Paths() []string {
+	x.mu.RLock()
+	out := make([]string, 0, len(x.files))
+	for p := range x.files {
+		out = append(out, p)
+	}
+	x.mu.RUnlock()
+	sort.Strings(out)
+	return out
+}
+
+// Content returns the indexed text of path.
+func (x *Index) Content(path string) (string, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	f := x.files[path]
+	if f == nil {
+		return "", false
+	}
+	return f.content, true
+}
+
+// prepared is a file parsed, tokenized and embedded outside the lock, ready to swap in.
+type prepared struct {
+	entry  *fileEntry
+	chunks []Chunk
+	tcs    [][]termCount
+	vecs   [][]float32
+}
+
+// Upsert indexes the text of path, replacing what was indexed for it. A file whose content hash
+// is unchanged is not re-chunked or re-embedded. It reports whether the index changed. An
+// embedder failure does not fail the update: the file is still indexed lexically.
+func (x *Index) Upsert(ctx context.Context, path string, text []byte, st FileState) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	sum := sha256.Sum256(text)
+	var hash [16]byte
+	copy(hash[:], sum[:16])
+
+	x.mu.Lock()
+	if f := x.files[path]; f != nil && f.hash == hash {
+		f.size, f.modTime = st.Size, st.ModTime.UnixNano()
+		x.mu.Unlock()
+		return false, nil
+	}
+	old := x.files[path]
+	var oldVecs map[[16]byte][]float32
+	if old != nil {
+		oldVecs = x.chunkVectorsLocked(old)
+	}
+	x.mu.Unlock()
+
+	p, err := x.prepare(ctx, path, text, hash, st, oldVecs)
+	if err != nil {
+		return false, err
+	}
+
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.removeLocked(path)
+	x.insertLocked(ctx, p)
+	x.touchLocked(path)
+	return true, nil
+}
+
+func (x *Index) prepare(ctx context.Context, path string, text []byte, hash [16]byte, st FileState, oldVecs map[[16]byte][]float32) (*prepared, error) {
+	content := string(text)
+	parsed := x.syntax.Parse(path, unsafe.Slice(unsafe.StringData(content), len(content)))
+	f := &fileEntry{
+		path:    path,
+		lang:    parsed.Lang,
+		hash:    hash,
+		content: content,
+		size:    st.Size,
+		modTime: st.ModTime.UnixNano(),
+		defs:    parsed.Defs,
+	}
+	for i := range f.defs {
+		f.defs[i].Path = path
+	}
+	p := &prepared{entry: f, chunks: parsed.Chunks}
+	// The built-in embedder's vectors are cheaper to recompute than to store: they are made
+	// on demand for the few chunks a query re-ranks (see Search), and never persisted.
+	_, builtin := x.embedder.(*HashEmbedder)
+	counts := make(map[string]int)
+	p.tcs = make([][]termCount, len(p.chunks))
+	p.vecs = make([][]float32, len(p.chunks))
+	var missing []int
+	for i := range p.chunks {
+		c := &p.chunks[i]
+		c.Path = path
+		c.Text = ""
+		text := content[c.StartByte:c.EndByte]
+		p.tcs[i] = countTerms(text, counts)
+		switch {
+		case builtin:
+		case oldVecs != nil:
+			if v, ok := oldVecs[textHash(text)]; ok {
+				p.vecs[i] = v
+				continue
+			}
+			missing = append(missing, i)
+		default:
+			missing = append(missing, i)
+		}
+	}
+	if len(missing) > 0 {
+		texts := make([]string, len(missing))
+		for j, i := range missing {
+			texts[j] = content[p.chunks[i].StartByte:p.chunks[i].EndByte]
+		}
+		vecs, err := x.embedder.Embed(ctx, texts)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err == nil && len(vecs) != len(texts) {
+			err = fmt.Errorf("embedder %s returned %d vectors for %d texts", x.embedder.Name(), len(vecs), len(texts))
+		}
+		if err != nil {
+			x.mu.Lock()
+			x.embedErr = err
+			x.mu.Unlock()
+		} else {
+			for j, i := range missing {
+				v := slices.Clone(vecs[j])
+				normalize(v)
+				p.vecs[i] = v
+			}
+		}
+	}
+	return p, nil
+}
+
+func textHash(s string) [16]byte {
+	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(s), len(s)))
+	var h [16]byte
+	copy(h[:], sum[:16])
+	return h
+}
+
+// chunkVectorsLocked maps the text hash of each of f's chunks to its vector, so that a changed
+// file re-embeds only the chunks that changed.
+func (x *Index) chunkVectorsLocked(f *fileEntry) map[[16]byte][]float32 {
+	if _, builtin := x.embedder.(*HashEmbedder); builtin {
+		return nil // recomputing is cheaper than hashing
+	}
+	m := make(map[[16]byte][]float32, len(f.chunks))
+	for _, id := range f.chunks {
+		if v := x.vecs[id]; v != nil {
+			m[textHash(x.textLocked(id))] = v
+		}
+	}
+	return m
+}
+
+func (x *Index) insertLocked(ctx context.Context, p *prepared) {
+	f := p.entry
+	x.files[f.path] = f
+	f.chunks = make([]uint32, len(p.chunks))
+	for i, c := range p.chunks {
+		id := uint32(len(x.chunks))
+		f.chunks[i] = id
+		x.chunks = append(x.chunks, chunkRec{file: f, meta: c, nterms: uint32(len(p.tcs[i]))})
+		x.vecs = append(x.vecs, p.vecs[i])
+		x.lex.add(id, p.tcs[i])
+		if x.vec != nil && p.vecs[i] != nil {
+			_ = x.vec.add(ctx, id, p.vecs[i])
+		}
+	}
+	for i := range f.defs {
+		x.syms.add(f.defs[i].Name, symRef{file: f, i: int32(i)})
+	}
+	x.changes++
+}
+
+// Remove drops path from the index. It reports whether it was indexed.
+func (x *Index) Remove(path string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	ok := x.removeLocked(path)
+	if ok {
+		x.touchLocked(path)
+	}
+	return ok
+}
+
+// RemoveTree drops every file under the directory dir ("" is the whole root), and returns how many.
+func (x *Index) RemoveTree(dir string) int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	prefix := strings.TrimSuffix(dir, "/") + "/"
+	n := 0
+	for p := range x.files {
+		if dir == "" || strings.HasPrefix(p, prefix) {
+			x.removeLocked(p)
+			n++
+		}
+	}
+	return n
+}
+
+func (x *Index) removeLocked(path string) bool {
+	f := x.files[path]
+	if f == nil {
+		return false
+	}
+	delete(x.files, path)
+	for _, id := range f.chunks {
+		x.lex.remove(id, int(x.chunks[id].nterms))
+		x.chunks[id].file = nil
+		x.vecs[id] = nil
+	}
+	if x.vec != nil {
+		_ = x.vec.remove(context.Background(), f.chunks...)
+	}
+	for i := range f.defs {
+		x.syms.remove(f.defs[i].Name, f)
+	}
+	x.changes++
+	if x.lex.needsCompaction() {
+		x.compactLocked()
+	}
+	return true
+}
+
+func (x *Index) touchLocked(path string) {
+	x.recent = slices.DeleteFunc(x.recent, func(p string) bool { return p == path })
+	x.recent = append(x.recent, path)
+	if len(x.recent) > maxRecent {
+		x.recent = x.recent[len(x.recent)-maxRecent:]
+	}
+}
+
+// compactLocked renumbers the live chunks densely, dropping what removed files left behind.
+func (x *Index) compactLocked() {
+	newID := make([]int32, len(x.chunks))
+	chunks := make([]chunkRec, 0, len(x.chunks))
+	vecs := make([][]float32, 0, len(x.chunks))
+	for id, c := range x.chunks {
+		if c.file == nil {
+			newID[id] = -1
+			continue
+		}
+		newID[id] = int32(len(chunks))
+		chunks = append(chunks, c)
+		vecs = append(vecs, x.vecs[id])
+	}
+	for _, f := range x.files {
+		for i, id := range f.chunks {
+			f.chunks[i] = uint32(newID[id])
+		}
+	}
+	x.lex.remap(newID, len(chunks))
+	x.chunks, x.vecs = chunks, vecs
+	x.vec = nil // rebuilt on the next vector query, with the new IDs
+}
+
+func (x *Index) textLocked(id uint32) string {
+	c := &x.chunks[id]
+	return c.file.content[c.meta.StartByte:c.meta.EndByte]
+}
+
+// chunkLocked returns chunk id with its Text filled in.
+func (x *Index) chunkLocked(id uint32) Chunk {
+	c := x.chunks[id].meta
+	c.Text = x.textLocked(id)
+	return c
+}
+
+// Stats describes the index.
+type Stats struct {
+	Files    int
+	Chunks   int
+	Defs     int
+	Terms    int
+	Vectors  int
+	Embedder string
+	// EmbedError is the last embedder failure, "" if none: chunks indexed then have no vector.
+	EmbedError string
+}
+
+// Stats returns the index's current size.
+func (x *Index) Stats() Stats {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s := Stats{Files: len(x.files), Terms: x.lex.numTerms(), Embedder: x.embedder.Name()}
+	for _, f := range x.files {
+		s.Chunks += len(f.chunks)
+		s.Defs += len(f.defs)
+		for _, id := range f.chunks {
+			if x.vecs[id] != nil {
+				s.Vectors++
+			}
+		}
+	}
+	if x.embedErr != nil {
+		s.EmbedError = x.embedErr.Error()
+	}
+	return s
+}
+
+func (x *Index) getAcc() *accumulator {
+	if a, ok := x.accs.Get().(*accumulator); ok {
+		return a
+	}
+	return &accumulator{}
+}
+
+func (x *Index) putAcc(a *accumulator) { x.accs.Put(a) }
+
+// vectorsLocked returns the vector index, building it from the stored vectors on first use.
+// The caller holds x.mu for writing, or for reading together with buildMu semantics below.
+func (x *Index) ensureVectors(ctx context.Context) (*vectorIndex, error) {
+	x.mu.RLock()
+	v := x.vec
+	x.mu.RUnlock()
+	if v != nil {
+		return v, nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.vec != nil {
+		return x.vec, nil
+	}
+	v, err := newVectorIndex()
+	if err != nil {
+		return nil, err
+	}
+	for id, vec := range x.vecs {
+		if vec != nil && x.chunks[id].file != nil {
+			if err := v.add(ctx, uint32(id), vec); err != nil {
+				return nil, fmt.Errorf("building vector index: %w", err)
+			}
+		}
+	}
+	x.vec = v
+	return v, nil
+}

@@ -1,0 +1,253 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.lsp.dev/protocol"
+
+	"ragls/workspace"
+)
+
+// The completion item sorts after everything else, so that it never pushes the client's own
+// completions (or other servers') out of sight.
+const completionSortText = "~ragls"
+
+func (s *Server) completion(ctx context.Context, params []byte) (any, error) {
+	var p protocol.CompletionParams
+	if err := decode(protocol.MethodTextDocumentCompletion, params, &p); err != nil {
+		return nil, err
+	}
+	empty := &protocol.CompletionList{IsIncomplete: true, Items: []protocol.CompletionItem{}}
+	doc, err := s.openDoc(p.TextDocument.URI)
+	if err != nil {
+		return empty, nil // nothing to complete in a buffer we do not have; not worth an error
+	}
+	enc := s.enc()
+	offset := offsetOf(doc.Text, p.Position, enc)
+	text, err := s.complete(ctx, doc, offset)
+	if err != nil || text == "" {
+		if ctx.Err() != nil {
+			return nil, protocol.ErrRequestCancelled
+		}
+		if err != nil && !errors.Is(err, errStale) {
+			s.log.Debug("no completion", "path", doc.Path, "error", err)
+		}
+		// Marked incomplete, so the client asks again as the user types.
+		return empty, nil
+	}
+	return &protocol.CompletionList{IsIncomplete: true, Items: []protocol.CompletionItem{completionItem(doc.Text, offset, text, enc)}}, nil
+}
+
+// completionItem offers text, the model's continuation at offset. The item replaces the word
+// being typed with that word plus the continuation, so that the client's filtering by the typed
+// word keeps it visible.
+func completionItem(docText string, offset int, text string, enc encoding) protocol.CompletionItem {
+	start := wordStart(docText, offset)
+	word := docText[start:offset]
+	first, _, multiline := strings.Cut(text, "\n")
+	label := strings.TrimSpace(word + first)
+	if label == "" {
+		label = strings.TrimSpace(text)
+	}
+	if n := 80; utf8.RuneCountInString(label) > n {
+		label = string([]rune(label)[:n]) + "…"
+	}
+	if multiline {
+		label += " …"
+	}
+	return protocol.CompletionItem{
+		Label:            label,
+		Kind:             protocol.CompletionItemKindSnippet,
+		Detail:           protocol.NewOptional("ragls"),
+		Documentation:    &protocol.MarkupContent{Kind: protocol.MarkupKindMarkdown, Value: "```\n" + word + text + "\n```"},
+		SortText:         protocol.NewOptional(completionSortText),
+		FilterText:       protocol.NewOptional(word + text),
+		InsertTextFormat: protocol.InsertTextFormatPlainText,
+		TextEdit:         &protocol.TextEdit{Range: rangeOf(docText, start, offset, enc), NewText: word + text},
+	}
+}
+
+// wordStart returns where the identifier that ends at offset begins.
+func wordStart(text string, offset int) int {
+	i := offset
+	for i > 0 {
+		r, size := utf8.DecodeLastRuneInString(text[:i])
+		if r != '_' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			break
+		}
+		i -= size
+	}
+	return i
+}
+
+func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, error) {
+	var p protocol.InlineCompletionParams
+	if err := decode(protocol.MethodTextDocumentInlineCompletion, params, &p); err != nil {
+		return nil, err
+	}
+	empty := &protocol.InlineCompletionList{Items: []protocol.InlineCompletionItem{}}
+	doc, err := s.openDoc(p.TextDocument.URI)
+	if err != nil {
+		return empty, nil
+	}
+	enc := s.enc()
+	offset := offsetOf(doc.Text, p.Position, enc)
+	text, err := s.complete(ctx, doc, offset)
+	if err != nil || text == "" {
+		if ctx.Err() != nil {
+			return nil, protocol.ErrRequestCancelled
+		}
+		return empty, nil
+	}
+	at := positionOf(doc.Text, offset, enc)
+	return &protocol.InlineCompletionList{Items: []protocol.InlineCompletionItem{{
+		InsertText: protocol.String(text),
+		Range:      &protocol.Range{Start: at, End: at},
+	}}}, nil
+}
+
+// complete returns the model's completion for doc at offset, from the cache when it can. It
+// releases the reading goroutine, so the caller must have read everything it needs from the
+// request before. The context is cancelled with cause errStale when the document changes.
+func (s *Server) complete(ctx context.Context, doc workspace.Document, offset int) (string, error) {
+	if text, ok := s.cache.get(doc.Path, doc.Text, offset); ok {
+		return text, nil
+	}
+	ctx, done := s.trackCompletion(ctx, doc.Path)
+	defer done()
+	release(ctx)
+
+	if s.debounce > 0 {
+		t := time.NewTimer(s.debounce)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return "", context.Cause(ctx)
+		}
+	}
+	text, err := s.engine.Complete(ctx, engineDoc(doc), offset)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", context.Cause(ctx)
+		}
+		return "", err
+	}
+	if ctx.Err() != nil {
+		return "", context.Cause(ctx)
+	}
+	s.cache.put(doc.Path, doc.Text, offset, text)
+	return text, nil
+}
+
+// trackCompletion returns a context that the next change to path cancels. It must be called
+// before the reader is released, so that no change can slip in between.
+func (s *Server) trackCompletion(ctx context.Context, path string) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	key := new(int)
+	s.mu.Lock()
+	m := s.pending[path]
+	if m == nil {
+		m = make(map[*int]context.CancelCauseFunc)
+		s.pending[path] = m
+	}
+	m[key] = cancel
+	s.mu.Unlock()
+	return ctx, func() {
+		s.mu.Lock()
+		delete(s.pending[path], key)
+		if len(s.pending[path]) == 0 {
+			delete(s.pending, path)
+		}
+		s.mu.Unlock()
+		cancel(nil)
+	}
+}
+
+// cancelCompletions cancels every completion running for path.
+func (s *Server) cancelCompletions(path string) {
+	s.mu.Lock()
+	cancels := make([]context.CancelCauseFunc, 0, len(s.pending[path]))
+	for _, c := range s.pending[path] {
+		cancels = append(cancels, c)
+	}
+	s.mu.Unlock()
+	for _, c := range cancels {
+		c(errStale)
+	}
+}
+
+// completionCache remembers recent completions. An entry also answers when the user has since
+// typed the beginning of the completion (the rest is offered), which is most keystrokes while a
+// completion is shown. Entries are matched by hashes of the text around the cursor, not by
+// version, so that undoing back to a known state hits too.
+type completionCache struct {
+	seed    maphash.Seed
+	mu      sync.Mutex
+	entries []cacheEntry // guarded by mu; most recent last
+}
+
+type cacheEntry struct {
+	path          string
+	offset        int
+	before, after uint64 // hashes of the text before and after offset
+	all           int    // length of the whole text
+	text          string
+}
+
+const cacheSize = 32
+
+func (c *completionCache) init() { c.seed = maphash.MakeSeed() }
+
+func (c *completionCache) hash(s string) uint64 { return maphash.String(c.seed, s) }
+
+func (c *completionCache) put(path, doc string, offset int, text string) {
+	e := cacheEntry{
+		path: path, offset: offset, text: text,
+		before: c.hash(doc[:offset]), after: c.hash(doc[offset:]),
+		all: len(doc),
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) == cacheSize {
+		c.entries = append(c.entries[:0], c.entries[1:]...)
+	}
+	c.entries = append(c.entries, e)
+}
+
+func (c *completionCache) get(path, doc string, offset int) (string, bool) {
+	c.mu.Lock()
+	entries := make([]cacheEntry, 0, len(c.entries))
+	for _, e := range c.entries {
+		if e.path == path && e.offset <= offset {
+			entries = append(entries, e)
+		}
+	}
+	c.mu.Unlock()
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		typed := doc[e.offset:offset]
+		if len(doc)-len(typed) != e.all || !strings.HasPrefix(e.text, typed) {
+			continue
+		}
+		if c.hash(doc[:e.offset]) != e.before || c.hash(doc[offset:]) != e.after {
+			continue
+		}
+		return e.text[len(typed):], true
+	}
+	return "", false
+}
+
+func (c *completionCache) forget(path string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = slices.DeleteFunc(c.entries, func(e cacheEntry) bool { return e.path == path })
+}

@@ -1,0 +1,172 @@
+package lsp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"go.lsp.dev/protocol"
+
+	"ragls/workspace"
+)
+
+// errStale is the cause with which a completion is cancelled when its document changes.
+var errStale = errors.New("document changed")
+
+func (s *Server) didOpen(params []byte) error {
+	var p protocol.DidOpenTextDocumentParams
+	if err := decode(protocol.MethodTextDocumentDidOpen, params, &p); err != nil {
+		return err
+	}
+	path, err := pathOf(p.TextDocument.URI)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.uris[path] = p.TextDocument.URI
+	s.mu.Unlock()
+	s.docs.Open(path, p.TextDocument.Version, p.TextDocument.Text)
+	return nil
+}
+
+func (s *Server) didChange(params []byte) error {
+	var p protocol.DidChangeTextDocumentParams
+	if err := decode(protocol.MethodTextDocumentDidChange, params, &p); err != nil {
+		return err
+	}
+	path, err := pathOf(p.TextDocument.URI)
+	if err != nil {
+		return err
+	}
+	// Whatever happens next, completions computed for the old text are of no use.
+	s.cancelCompletions(path)
+	doc, ok := s.docs.Get(path)
+	if !ok {
+		return fmt.Errorf("change to %s, which is not open", p.TextDocument.URI)
+	}
+	edits, err := toEdits(doc.Text, p.ContentChanges, s.enc())
+	if err != nil {
+		return err
+	}
+	_, err = s.docs.Change(path, p.TextDocument.Version, edits)
+	return err
+}
+
+// toEdits converts LSP content changes to byte edits. Each change's range refers to the text
+// left by the changes before it, so the text is followed along; a single change (one keystroke,
+// the usual case) needs no copy.
+func toEdits(text string, changes []protocol.TextDocumentContentChangeEvent, enc encoding) ([]workspace.TextEdit, error) {
+	edits := make([]workspace.TextEdit, 0, len(changes))
+	for i, c := range changes {
+		var e workspace.TextEdit
+		switch c := c.(type) {
+		case *protocol.TextDocumentContentChangePartial:
+			start, end := rangeOffsets(text, c.Range, enc)
+			e = workspace.TextEdit{Start: start, End: end, NewText: c.Text}
+		case *protocol.TextDocumentContentChangeWholeDocument:
+			e = workspace.TextEdit{Start: 0, End: len(text), NewText: c.Text}
+		default:
+			return nil, fmt.Errorf("content change %d has an unknown form", i)
+		}
+		edits = append(edits, e)
+		if i < len(changes)-1 {
+			text = text[:e.Start] + e.NewText + text[e.End:]
+		}
+	}
+	return edits, nil
+}
+
+func (s *Server) didClose(params []byte) error {
+	var p protocol.DidCloseTextDocumentParams
+	if err := decode(protocol.MethodTextDocumentDidClose, params, &p); err != nil {
+		return err
+	}
+	path, err := pathOf(p.TextDocument.URI)
+	if err != nil {
+		return err
+	}
+	s.cancelCompletions(path)
+	s.docs.Close(path)
+	s.mu.Lock()
+	delete(s.uris, path)
+	s.mu.Unlock()
+	s.cache.forget(path)
+	// The unsaved text, if any, is gone: the file on disk is the truth again.
+	if file, ok := filePath(p.TextDocument.URI); ok {
+		s.filesChanged([]string{file})
+	}
+	return nil
+}
+
+func (s *Server) didSave(params []byte) error {
+	var p protocol.DidSaveTextDocumentParams
+	if err := decode(protocol.MethodTextDocumentDidSave, params, &p); err != nil {
+		return err
+	}
+	if file, ok := filePath(p.TextDocument.URI); ok {
+		s.filesChanged([]string{file})
+	}
+	return nil
+}
+
+func (s *Server) didChangeWatchedFiles(params []byte) error {
+	var p protocol.DidChangeWatchedFilesParams
+	if err := decode(protocol.MethodWorkspaceDidChangeWatchedFiles, params, &p); err != nil {
+		return err
+	}
+	var paths []string
+	for _, ch := range p.Changes {
+		if file, ok := filePath(ch.URI); ok {
+			paths = append(paths, file)
+		}
+	}
+	if len(paths) > 0 {
+		s.filesChanged(paths)
+	}
+	return nil
+}
+
+func (s *Server) filesChanged(paths []string) {
+	s.engineJobs.push(func(context.Context) { s.engine.FilesChanged(paths) })
+}
+
+func (s *Server) didChangeWorkspaceFolders(params []byte) error {
+	var p protocol.DidChangeWorkspaceFoldersParams
+	if err := decode(protocol.MethodWorkspaceDidChangeWorkspaceFolders, params, &p); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	roots := slices.Clone(s.roots)
+	for _, f := range p.Event.Removed {
+		if path, ok := filePath(f.URI); ok {
+			roots = slices.DeleteFunc(roots, func(r string) bool { return r == path })
+		}
+	}
+	for _, f := range p.Event.Added {
+		if path, ok := filePath(f.URI); ok {
+			roots = addRoot(roots, path)
+		}
+	}
+	s.roots = roots
+	s.mu.Unlock()
+	s.engineJobs.push(func(ctx context.Context) { s.setRoots(ctx, roots) })
+	return nil
+}
+
+func (s *Server) didChangeConfiguration(params []byte) error {
+	var p protocol.DidChangeConfigurationParams
+	if err := decode(protocol.MethodWorkspaceDidChangeConfiguration, params, &p); err != nil {
+		return err
+	}
+	if s.caps().configuration {
+		// Clients that serve workspace/configuration often send null settings here, as a mere
+		// signal to pull.
+		s.engineJobs.push(s.pullConfiguration)
+		return nil
+	}
+	if settings := unwrapSettings(p.Settings); settings != nil {
+		s.engineJobs.push(func(context.Context) { s.configure(settings) })
+	}
+	return nil
+}

@@ -1,0 +1,272 @@
+package prompts
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tiktoken-go/tokenizer"
+)
+
+// Counter estimates how many tokens a text costs a local model. It counts with OpenAI's cl100k
+// encoding (embedded in the binary, so no download) and multiplies by a safety margin, because the
+// local model's own tokenizer is not available and usually needs somewhat more tokens for code
+// than cl100k does. Overestimating only wastes a little context; underestimating makes the server
+// cut the prompt's head, which is where the stable, cached part lives.
+//
+// A Counter is safe for concurrent use. Make one and share it: loading the encoding costs ~10 ms.
+type Counter struct {
+	codec  tokenizer.Codec
+	margin float64
+}
+
+// TokenMargin is the factor applied to cl100k counts.
+const TokenMargin = 1.15
+
+// NewCounter loads the tokenizer.
+func NewCounter() (*Counter, error) {
+	codec, err := tokenizer.Get(tokenizer.Cl100kBase)
+	if err != nil {
+		return nil, fmt.Errorf("loading the cl100k tokenizer: %w", err)
+	}
+	return &Counter{codec: codec, margin: TokenMargin}, nil
+}
+
+// Count returns the estimated token count of s, margin included.
+func (c *Counter) Count(s string) int { return c.scale(c.raw(s)) }
+
+func (c *Counter) scale(n int) int { return int(math.Ceil(float64(n) * c.margin)) }
+
+// raw is the cl100k count. Should the tokenizer fail (it should not, even on invalid UTF-8),
+// a pessimistic 3 bytes per token stands in.
+func (c *Counter) raw(s string) int {
+	if s == "" {
+		return 0
+	}
+	n, err := c.codec.Count(s)
+	if err != nil {
+		return len(s)/3 + 1
+	}
+	return n
+}
+
+// cut finds how much of s fits in budget tokens, keeping whole lines: from the end of s when
+// fromEnd (a prefix loses its top), else from the start (a suffix loses its bottom). It returns the
+// kept text and its cost. Lines are counted one at a time, outward from the cursor, and counting
+// stops at the budget, so a huge file costs no more than the part that fits. A single line longer
+// than the budget (minified code) is cut inside, at a rune boundary.
+func (c *Counter) cut(s string, budget int, fromEnd bool) (string, int) {
+	if budget <= 0 || s == "" {
+		return "", 0
+	}
+	// Text that is short relative to the budget usually fits whole; one count settles it. (Code
+	// averages ~4 bytes a token, so 6 bytes a token of budget is past any likely fit.)
+	if len(s) <= budget*6 {
+		if n := c.Count(s); n <= budget {
+			return s, n
+		}
+	}
+	rawBudget := int(float64(budget) / c.margin)
+	used := 0
+	keep := 0 // bytes kept, measured from the relevant end
+	rest := s
+	for rest != "" {
+		var line string
+		if fromEnd {
+			i := strings.LastIndexByte(strings.TrimSuffix(rest, "\n"), '\n')
+			line, rest = rest[i+1:], rest[:i+1]
+		} else {
+			i := strings.IndexByte(rest, '\n')
+			if i < 0 {
+				i = len(rest) - 1
+			}
+			line, rest = rest[:i+1], rest[i+1:]
+		}
+		n := c.raw(line)
+		if used+n > rawBudget {
+			if keep == 0 { // the line at the cursor does not fit: keep what does, by bytes
+				b := max(0, rawBudget*3)
+				if fromEnd {
+					start := len(line) - min(b, len(line))
+					for start < len(line) && !utf8.RuneStart(line[start]) {
+						start++
+					}
+					kept := line[start:]
+					return kept, c.Count(kept)
+				}
+				end := min(b, len(line))
+				for end > 0 && end < len(line) && !utf8.RuneStart(line[end]) {
+					end--
+				}
+				kept := line[:end]
+				return kept, c.Count(kept)
+			}
+			break
+		}
+		used += n
+		keep += len(line)
+	}
+	if fromEnd {
+		return s[len(s)-keep:], c.scale(used)
+	}
+	return s[:keep], c.scale(used)
+}
+
+// trimTop keeps the last lines of s that fit in budget tokens.
+func trimTop(c *Counter, s string, budget int) string {
+	kept, _ := c.cut(s, budget, true)
+	return kept
+}
+
+// trimBottom keeps the first lines of s that fit in budget tokens.
+func trimBottom(c *Counter, s string, budget int) string {
+	kept, _ := c.cut(s, budget, false)
+	return kept
+}
+
+// CompletionInput is the cursor and its surroundings for one completion.
+type CompletionInput struct {
+	Model    string    // "" = Config.CompletionModel; selects the FIM family
+	RepoName string    // workspace folder name, for repository-level FIM formats
+	Path     string    // current file, slash-separated, relative to the root
+	Language string    // e.g. "go"
+	Prefix   string    // file text before the cursor
+	Suffix   string    // file text after the cursor
+	Snippets []Snippet // repository context, best first
+}
+
+// Prompt is a completion prompt ready to send with [Client.Fill].
+type Prompt struct {
+	Family    Family
+	Model     string
+	Text      string    // the FIM prompt for /v1/completions; "" when Messages is set
+	Messages  []Message // the chat fallback, for models without FIM
+	Stop      []string  // the family's stop tokens, then Config.Stop
+	MaxTokens int
+	Tokens    int // estimated prompt tokens, margin included
+
+	// What the budget left out, for logs and tests.
+	PrefixDropped int // bytes cut from the top of the prefix
+	SuffixDropped int // bytes cut from the bottom of the suffix
+	Snippets      int // snippets included
+}
+
+// Budget shares of the prompt budget (the context window minus the output and the format's fixed
+// text). The prefix is what predicts the next token best, so it is served first; the suffix
+// matters less the further it is from the cursor; the context gets what remains, and anything it
+// leaves goes back to the prefix, then the suffix.
+const (
+	prefixShare = 0.50
+	suffixShare = 0.25
+)
+
+// BuildCompletion assembles the prompt for a completion at a cursor: the FIM format of the
+// model's family (or the chat fallback), fitted to Config.ContextWindow minus Config.MaxTokens.
+// The prefix is cut from the top and the suffix from the bottom at line boundaries; snippets are
+// taken best first while they fit and are then written in path order, ahead of the current file,
+// so that the head of the prompt stays byte-identical across keystrokes for the prompt cache.
+func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
+	model := pick(in.Model, p.cfg.CompletionModel)
+	fam := FamilyForModel(model, p.cfg.FIM)
+	out := Prompt{Family: fam, Model: model, MaxTokens: p.cfg.MaxTokens}
+
+	fi := FIMInput{RepoName: in.RepoName, Path: in.Path, Language: in.Language}
+	var overhead int
+	if fam == FamilyChat {
+		d := p.data("complete", ActionInput{Language: in.Language, Path: in.Path})
+		var sys, user bytes.Buffer
+		if err := p.tmpl["complete"].Execute(&sys, d); err != nil {
+			return out, fmt.Errorf("template complete: %w", err)
+		}
+		d.Code = "<CURSOR>"
+		if err := p.tmpl["complete_user"].Execute(&user, d); err != nil {
+			return out, fmt.Errorf("template complete_user: %w", err)
+		}
+		overhead = p.counter.Count(sys.String()) + p.counter.Count(user.String()) + 2*chatOverhead
+	} else {
+		overhead = p.counter.Count(fam.overhead(fi))
+	}
+	avail := p.cfg.ContextWindow - p.cfg.MaxTokens - overhead
+	if avail <= 0 {
+		return out, fmt.Errorf("contextWindow %d leaves no room for a prompt after maxTokens %d: raise contextWindow or lower maxTokens", p.cfg.ContextWindow, p.cfg.MaxTokens)
+	}
+
+	prefix, pn := p.counter.cut(in.Prefix, int(float64(avail)*prefixShare), true)
+	suffix, sn := p.counter.cut(in.Suffix, int(float64(avail)*suffixShare), false)
+
+	left := avail - pn - sn
+	var chosen []Snippet
+	for _, s := range in.Snippets {
+		if strings.TrimSpace(s.Text) == "" {
+			continue
+		}
+		cost := p.counter.Count(s.Text) + p.counter.Count(s.Path) + snippetOverhead
+		if cost <= left {
+			chosen = append(chosen, s)
+			left -= cost
+		}
+	}
+	// Give what the context did not use back to the prefix, then to the suffix.
+	if len(prefix) < len(in.Prefix) && left > 0 {
+		var n int
+		prefix, n = p.counter.cut(in.Prefix, pn+left, true)
+		left -= n - pn
+	}
+	if len(suffix) < len(in.Suffix) && left > 0 {
+		var n int
+		suffix, n = p.counter.cut(in.Suffix, sn+left, false)
+		left -= n - sn
+	}
+	chosen = stableOrder(chosen)
+	out.Snippets = len(chosen)
+	out.PrefixDropped = len(in.Prefix) - len(prefix)
+	out.SuffixDropped = len(in.Suffix) - len(suffix)
+	out.Stop = append(append([]string(nil), fam.StopTokens()...), p.cfg.Stop...)
+
+	if fam == FamilyChat {
+		d := p.data("complete", ActionInput{Language: in.Language, Path: in.Path, Snippets: chosen})
+		d.Code = prefix + "<CURSOR>" + suffix
+		var sys, user bytes.Buffer
+		if err := p.tmpl["complete"].Execute(&sys, d); err != nil {
+			return out, fmt.Errorf("template complete: %w", err)
+		}
+		if err := p.tmpl["complete_user"].Execute(&user, d); err != nil {
+			return out, fmt.Errorf("template complete_user: %w", err)
+		}
+		out.Messages = []Message{{Role: RoleSystem, Content: strings.TrimSpace(sys.String())}, {Role: RoleUser, Content: user.String()}}
+		out.Tokens = overhead + avail - left
+		return out, nil
+	}
+	for _, s := range chosen {
+		fi.Files = append(fi.Files, ContextFile{Path: s.Path, Text: s.Text})
+	}
+	fi.Prefix, fi.Suffix = prefix, suffix
+	out.Text = fam.FormatFIM(fi)
+	out.Tokens = overhead + avail - left
+	return out, nil
+}
+
+// Fill sends a prompt from [Prompter.BuildCompletion] and returns the text to insert. FIM prompts
+// stream through onDelta (if non-nil). The chat fallback is not streamed: its answer may arrive
+// wrapped in a Markdown fence that can only be removed once complete, so onDelta gets the cleaned
+// text once.
+func (c *Client) Fill(ctx context.Context, p Prompt, onDelta func(string)) (string, error) {
+	if p.Messages == nil {
+		return c.Complete(ctx, CompletionRequest{Prompt: p.Text, Model: p.Model, MaxTokens: p.MaxTokens, Stop: p.Stop}, onDelta)
+	}
+	res, err := c.chat(ctx, ChatRequest{Messages: p.Messages, Model: p.Model, MaxTokens: p.MaxTokens, Stop: p.Stop}, nil, true)
+	if err != nil {
+		return "", err
+	}
+	text := res.Text
+	if code, ok := fencedBlock(text); ok {
+		text = code
+	}
+	if onDelta != nil && text != "" {
+		onDelta(text)
+	}
+	return text, nil
+}

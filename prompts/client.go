@@ -1,0 +1,395 @@
+package prompts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Client talks to one OpenAI-compatible model server (Ollama, llama.cpp's server, LM Studio,
+// vLLM) as configured. It is safe for concurrent use. Every method takes the caller's context all
+// the way to the HTTP request: cancelling it closes the connection, which is how local servers
+// learn to stop generating, and no token is read or delivered after that.
+//
+// The wire work is done by go-openai; see guard for what it could not do and how that is handled.
+type Client struct {
+	cfg     Config
+	api     *openai.Client
+	http    *http.Client  // guarded; for the few calls go-openai does not offer (probing)
+	backoff time.Duration // delay before the first retry, doubled for the second
+}
+
+// maxRetries bounds how often a safe failure is retried (so at most maxRetries+1 attempts).
+const maxRetries = 2
+
+// errTimeout is the cancellation cause of the per-call deadline, which tells our own
+// timeout apart from the caller's.
+var errTimeout = errors.New("model request timed out")
+
+// NewClient returns a client for cfg. httpClient may be nil for a default one; it is not modified
+// (its Transport is wrapped in a copy). Its Timeout should be zero: cfg.Timeout bounds each call,
+// streaming included.
+func NewClient(cfg Config, httpClient *http.Client) *Client {
+	var hc http.Client
+	if httpClient != nil {
+		hc = *httpClient
+	}
+	base := hc.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	hc.Transport = guard{base: base}
+	oc := openai.DefaultConfig(cfg.APIKey)
+	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	oc.HTTPClient = &hc
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), http: &hc, backoff: 250 * time.Millisecond}
+}
+
+// NewClientFromEnv builds a client the way the ragls binary does: defaults, the settings file at
+// its default location, then RAGLS_* environment variables. End-to-end tests use it so that CI can
+// point them at a server with RAGLS_MODEL_URL. The error reports ignored settings; the client is
+// usable even then.
+func NewClientFromEnv() (*Client, error) {
+	cfg, err := LoadConfig("", nil, os.Getenv)
+	return NewClient(cfg, nil), err
+}
+
+// Config returns the settings the client was made with.
+func (c *Client) Config() Config { return c.cfg }
+
+// Message roles.
+const (
+	RoleSystem    = "system"
+	RoleUser      = "user"
+	RoleAssistant = "assistant"
+)
+
+// Message is one chat message.
+type Message struct {
+	Role    string // RoleSystem, RoleUser or RoleAssistant
+	Content string
+}
+
+// Schema names a JSON schema the answer must follow; it is sent as response_format json_schema,
+// which Ollama (as "format"), llama.cpp, LM Studio and vLLM all turn into constrained decoding.
+type Schema struct {
+	Name   string
+	Schema json.RawMessage
+}
+
+// ChatRequest is one chat completion. Zero fields take the client's Config.
+type ChatRequest struct {
+	Messages    []Message
+	Model       string   // "" = Config.ChatModel
+	MaxTokens   int      // 0 = Config.MaxTokens
+	Temperature *float32 // nil = Config.Temperature
+	Stop        []string // nil = Config.Stop
+	Schema      *Schema  // nil = free text
+}
+
+// ChatResult is a finished chat completion.
+type ChatResult struct {
+	Text         string
+	Model        string // as the server reported it
+	FinishReason string // "stop", "length", ... ("" if the server sent none)
+}
+
+// Chat runs a chat completion. With onDelta non-nil the answer is streamed and onDelta is called,
+// in the caller's goroutine, with each piece as it arrives; the result still carries the whole
+// text. An answer that is empty or a refusal is an error (KindEmpty, KindRefusal).
+func (c *Client) Chat(ctx context.Context, req ChatRequest, onDelta func(string)) (ChatResult, error) {
+	return c.chat(ctx, req, onDelta, false)
+}
+
+func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string), allowEmpty bool) (ChatResult, error) {
+	model := pick(req.Model, c.cfg.ChatModel)
+	oreq := openai.ChatCompletionRequest{
+		Model:     model,
+		MaxTokens: pickInt(req.MaxTokens, c.cfg.MaxTokens),
+		Stop:      pickStop(req.Stop, c.cfg.Stop),
+		Stream:    onDelta != nil,
+	}
+	for _, m := range req.Messages {
+		oreq.Messages = append(oreq.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
+	}
+	if req.Schema != nil {
+		oreq.ResponseFormat = &openai.ChatCompletionResponseFormat{
+			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
+			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
+				Name:   req.Schema.Name,
+				Schema: req.Schema.Schema,
+				Strict: true,
+			},
+		}
+	}
+	temp := c.cfg.Temperature
+	if req.Temperature != nil {
+		temp = *req.Temperature
+	}
+	var res ChatResult
+	var refusal string
+	delivered := false
+	err := c.do(ctx, roleChat, model, "/chat/completions", &delivered, func(ctx context.Context) error {
+		ctx = withBodyFields(ctx, map[string]any{"temperature": temp})
+		if onDelta == nil {
+			resp, err := c.api.CreateChatCompletion(ctx, oreq)
+			if err != nil {
+				return err
+			}
+			if len(resp.Choices) == 0 {
+				return &ModelError{Kind: KindMalformed, Msg: "the answer has no choices"}
+			}
+			m := resp.Choices[0].Message
+			res = ChatResult{Text: m.Content, Model: resp.Model, FinishReason: string(resp.Choices[0].FinishReason)}
+			refusal = m.Refusal
+			return nil
+		}
+		stream, err := c.api.CreateChatCompletionStream(ctx, oreq)
+		if err != nil {
+			return err
+		}
+		defer stream.Close()
+		var b strings.Builder
+		for {
+			chunk, err := stream.Recv()
+			if ctx.Err() != nil {
+				return ctx.Err() // never deliver after cancellation, whatever was buffered
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				if errors.Is(err, KindTruncated) && res.FinishReason != "" {
+					break // the server said it finished and only the [DONE] line is missing
+				}
+				return err
+			}
+			res.Model = pick(chunk.Model, res.Model)
+			if len(chunk.Choices) == 0 {
+				continue // e.g. a usage-only chunk
+			}
+			ch := chunk.Choices[0]
+			if ch.FinishReason != "" {
+				res.FinishReason = string(ch.FinishReason)
+			}
+			refusal += ch.Delta.Refusal
+			if ch.Delta.Content != "" {
+				b.WriteString(ch.Delta.Content)
+				delivered = true
+				onDelta(ch.Delta.Content)
+			}
+		}
+		res.Text = b.String()
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	url := c.url("/chat/completions")
+	switch {
+	case refusal != "":
+		return res, &ModelError{Kind: KindRefusal, URL: url, Model: model, Msg: oneLine(refusal), Fix: c.fix(KindRefusal, model, roleChat)}
+	case !allowEmpty && strings.TrimSpace(res.Text) == "":
+		return res, &ModelError{Kind: KindEmpty, URL: url, Model: model, Msg: "finish reason " + pick(res.FinishReason, "none"), Fix: c.fix(KindEmpty, model, roleChat)}
+	}
+	return res, nil
+}
+
+// CompletionRequest is one text completion on /v1/completions, the endpoint for fill-in-the-middle.
+// Zero fields take the client's Config.
+type CompletionRequest struct {
+	Prompt      string   // usually a FIM prompt from [Prompter.BuildCompletion]
+	Suffix      string   // for servers that build the FIM prompt themselves; "" when Prompt has it
+	Model       string   // "" = Config.CompletionModel
+	MaxTokens   int      // 0 = Config.MaxTokens
+	Temperature *float32 // nil = Config.Temperature
+	Stop        []string // nil = Config.Stop
+}
+
+// Complete runs a text completion and returns the generated text, streaming it to onDelta if that
+// is non-nil. An empty completion is not an error: at some cursor positions nothing is the right
+// answer.
+func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta func(string)) (string, error) {
+	model := pick(req.Model, c.cfg.CompletionModel)
+	oreq := openai.CompletionRequest{
+		Model:     model,
+		Prompt:    req.Prompt,
+		Suffix:    req.Suffix,
+		MaxTokens: pickInt(req.MaxTokens, c.cfg.MaxTokens),
+		Stop:      pickStop(req.Stop, c.cfg.Stop),
+		Stream:    onDelta != nil,
+	}
+	temp := c.cfg.Temperature
+	if req.Temperature != nil {
+		temp = *req.Temperature
+	}
+	var out string
+	delivered := false
+	err := c.do(ctx, roleCompletion, model, "/completions", &delivered, func(ctx context.Context) error {
+		ctx = withBodyFields(ctx, map[string]any{"temperature": temp})
+		if onDelta == nil {
+			resp, err := c.api.CreateCompletion(ctx, oreq)
+			if err != nil {
+				return err
+			}
+			if len(resp.Choices) == 0 {
+				return &ModelError{Kind: KindMalformed, Msg: "the answer has no choices"}
+			}
+			out = resp.Choices[0].Text
+			return nil
+		}
+		stream, err := c.api.CreateCompletionStream(ctx, oreq)
+		if err != nil {
+			return err
+		}
+		defer stream.Close()
+		var b strings.Builder
+		finished := false
+		for {
+			chunk, err := stream.Recv()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				if errors.Is(err, KindTruncated) && finished {
+					break
+				}
+				return err
+			}
+			if len(chunk.Choices) == 0 {
+				continue
+			}
+			ch := chunk.Choices[0]
+			finished = finished || ch.FinishReason != ""
+			if ch.Text != "" {
+				b.WriteString(ch.Text)
+				delivered = true
+				onDelta(ch.Text)
+			}
+		}
+		out = b.String()
+		return nil
+	})
+	return out, err
+}
+
+// embedBatch bounds how many texts go into one request; servers have request size limits and
+// a failed batch then costs less to repeat.
+const embedBatch = 64
+
+// Embed returns one vector per text, in order, from Config.EmbeddingModel.
+func (c *Client) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	model := c.cfg.EmbeddingModel
+	out := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += embedBatch {
+		batch := texts[start:min(start+embedBatch, len(texts))]
+		var vecs [][]float32
+		err := c.do(ctx, roleEmbedding, model, "/embeddings", nil, func(ctx context.Context) error {
+			resp, err := c.api.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: batch, Model: openai.EmbeddingModel(model)})
+			if err != nil {
+				return err
+			}
+			if len(resp.Data) != len(batch) {
+				return &ModelError{Kind: KindMalformed, Msg: "asked for " + itoa(len(batch)) + " embeddings, got " + itoa(len(resp.Data))}
+			}
+			data := resp.Data
+			sort.SliceStable(data, func(i, j int) bool { return data[i].Index < data[j].Index })
+			vecs = make([][]float32, len(data))
+			for i, d := range data {
+				if len(d.Embedding) == 0 || (i > 0 && len(d.Embedding) != len(vecs[0])) {
+					return &ModelError{Kind: KindMalformed, Msg: "embedding " + itoa(i) + " is empty or of another dimension"}
+				}
+				vecs[i] = d.Embedding
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, vecs...)
+	}
+	return out, nil
+}
+
+// Models lists the model names the server offers.
+func (c *Client) Models(ctx context.Context) ([]string, error) {
+	var names []string
+	err := c.do(ctx, roleNone, "", "/models", nil, func(ctx context.Context) error {
+		list, err := c.api.ListModels(ctx)
+		if err != nil {
+			return err
+		}
+		names = names[:0]
+		for _, m := range list.Models {
+			names = append(names, m.ID)
+		}
+		return nil
+	})
+	return names, err
+}
+
+// do runs one logical call under Config.Timeout, retrying bounded and with backoff when that is
+// safe: the failure is retryable (see ModelError.retryable) and no token has reached the caller
+// (*delivered, nil for calls that do not stream).
+func (c *Client) do(ctx context.Context, r role, model, path string, delivered *bool, call func(context.Context) error) error {
+	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, errTimeout)
+	defer cancel()
+	url := c.url(path)
+	for attempt := 0; ; attempt++ {
+		err := call(ctx)
+		if err == nil {
+			return nil
+		}
+		me := c.classify(ctx, err, url, model, r)
+		if attempt >= maxRetries || !me.retryable() || (delivered != nil && *delivered) {
+			return me
+		}
+		t := time.NewTimer(c.backoff << attempt)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return c.classify(ctx, ctx.Err(), url, model, r)
+		case <-t.C:
+		}
+	}
+}
+
+func (c *Client) url(path string) string { return strings.TrimRight(c.cfg.BaseURL, "/") + path }
+
+func pick(s, def string) string {
+	if s != "" {
+		return s
+	}
+	return def
+}
+
+func pickInt(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+func pickStop(s, def []string) []string {
+	if s != nil {
+		return s
+	}
+	return def
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
