@@ -115,31 +115,33 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 		hits   []scored
 	}
 	var sources []func(context.Context) ranked
+	results := make(chan ranked, 8)
 	sources = append(sources,
 		func(context.Context) ranked {
 			return ranked{"definition", weightDefinition, x.cursorDefinitions(cur, before)}
 		},
 		func(context.Context) ranked {
-			return ranked{"lexical", weightLexical, x.similar(cur, queryText, 24, nil)}
-		},
-		func(context.Context) ranked {
-			return ranked{"recent", weightRecent, x.recentSimilar(cur, queryText)}
+			// One BM25 pass ranks both the whole index and the recently changed files.
+			lex, recent := x.similar(cur, queryText, 24)
+			results <- ranked{"recent", weightRecent, recent}
+			return ranked{"lexical", weightLexical, lex}
 		},
 	)
+	expected := len(sources) + 1 // the lexical source also sends the recent list
 	if semantic(x.embedder) {
 		sources = append(sources, func(ctx context.Context) ranked {
 			return ranked{"semantic", weightSemantic, x.semanticSimilar(ctx, cur, queryText)}
 		})
+		expected++
 	}
 
-	results := make(chan ranked, len(sources))
 	sctx, cancel := context.WithTimeout(ctx, req.SourceTimeout)
 	defer cancel()
 	for _, src := range sources {
 		go func() { results <- src(sctx) }()
 	}
 	f := newFusion()
-	for range sources {
+	for range expected {
 		select {
 		case r := <-results:
 			f.add(r.source, r.weight, r.hits)
@@ -421,9 +423,10 @@ func importHints(content string) []string {
 	return out
 }
 
-// similar ranks chunks by BM25 against the query text, leaving out the current file's nearby or
-// stale chunks and any for which keep (if set) is false.
-func (x *Index) similar(cur *current, queryText string, k int, keep func(*fileEntry) bool) []scored {
+// similar ranks chunks by BM25 against the query text, leaving out the current file's nearby
+// or stale chunks; and, from the same scores, the chunks of recently changed files (in this
+// session, or by modification time).
+func (x *Index) similar(cur *current, queryText string, k int) (lex, recent []scored) {
 	q := lexQuery{}
 	// Later lines are closer to the cursor and weigh more.
 	lines := strings.Split(queryText, "\n")
@@ -436,48 +439,62 @@ func (x *Index) similar(cur *current, queryText string, k int, keep func(*fileEn
 		})
 	}
 	if len(q) == 0 {
-		return nil
+		return nil, nil
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	acc := x.getAcc()
 	defer x.putAcc(acc)
-	return x.lex.search(q, k, func(id uint32) bool {
-		if x.skipChunkLocked(cur, id) {
-			return false
-		}
-		return keep == nil || keep(x.chunks[id].file)
-	}, acc)
-}
-
-// recentSimilar ranks the chunks of recently changed files (in this session, or by modification
-// time) by similarity to the query.
-func (x *Index) recentSimilar(cur *current, queryText string) []scored {
-	x.mu.RLock()
-	recent := map[*fileEntry]bool{}
-	for _, p := range x.recent {
-		if f := x.files[p]; f != nil && p != cur.path {
-			recent[f] = true
-		}
-	}
-	if len(recent) < 4 {
-		// No edits seen yet in this process (a CLI run): use the newest files on disk.
-		var newest []*fileEntry
-		for _, f := range x.files {
-			if f.path != cur.path {
-				newest = append(newest, f)
+	lex = x.lex.search(q, k, func(id uint32) bool { return !x.skipChunkLocked(cur, id) }, acc)
+	var rk topK
+	rk.k = 6
+	for _, f := range x.recentFilesLocked(cur.path) {
+		for _, id := range f.chunks {
+			if int(id) < len(acc.score) && acc.score[id] > 0 && !x.skipChunkLocked(cur, id) {
+				rk.push(scored{id, acc.score[id]})
 			}
 		}
-		sort.Slice(newest, func(i, j int) bool { return newest[i].modTime > newest[j].modTime })
-		for _, f := range newest[:min(4, len(newest))] {
-			recent[f] = true
+	}
+	return lex, rk.sorted()
+}
+
+// recentFilesLocked returns the files changed in this session, or if there are few, the newest
+// files on disk.
+func (x *Index) recentFilesLocked(except string) []*fileEntry {
+	var out []*fileEntry
+	for _, p := range x.recent {
+		if f := x.files[p]; f != nil && p != except {
+			out = append(out, f)
 		}
 	}
-	x.mu.RUnlock()
-	if len(recent) == 0 {
-		return nil
+	if len(out) >= 4 {
+		return out
 	}
-	return x.similar(cur, queryText, 6, func(f *fileEntry) bool { return recent[f] })
+	for _, f := range x.newestLocked() {
+		if f.path != except && !slices.Contains(out, f) && len(out) < 4 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// newestLocked returns the most recently modified files, remembered until the index changes.
+func (x *Index) newestLocked() []*fileEntry {
+	x.newestMu.Lock()
+	defer x.newestMu.Unlock()
+	if x.newest != nil && x.newestAt == x.changes {
+		return x.newest
+	}
+	var top []*fileEntry
+	for _, f := range x.files {
+		i := sort.Search(len(top), func(i int) bool { return top[i].modTime < f.modTime })
+		if i < 5 {
+			top = slices.Insert(top, i, f)
+			top = top[:min(len(top), 5)]
+		}
+	}
+	x.newest, x.newestAt = top, x.changes
+	return top
 }
 
 // semanticSimilar ranks chunks by vector similarity to the query text.

@@ -32,6 +32,12 @@ type Index struct {
 	embedErr error        // the last embedder failure, reported by Stats
 
 	accs sync.Pool // *accumulator
+
+	// The newest files by modification time, for context from recently changed files;
+	// computed for the index as of change number newestAt. Readers under x.mu.RLock share it.
+	newestMu sync.Mutex
+	newest   []*fileEntry
+	newestAt uint64
 }
 
 type fileEntry struct {

@@ -410,3 +410,21 @@ func TestCancelledUpsert(t *testing.T) {
 		t.Error("cancelled upsert indexed the file")
 	}
 }
+
+func TestDefinitionsAndUses(t *testing.T) {
+	x := newTestIndex(t, nil)
+	defs := x.Definitions("ComputeTotal", "billing/invoice.go", "")
+	if len(defs) != 1 || defs[0].Path != "billing/total.go" || defs[0].Line != 4 || !strings.Contains(defs[0].Doc, "adds up the price") {
+		t.Fatalf("Definitions(ComputeTotal) = %+v", defs)
+	}
+	uses, total := x.Uses("ComputeTotal", 10)
+	if total != 1 || len(uses) != 1 || uses[0] != (Location{"billing/invoice.go", 6}) {
+		t.Errorf("Uses(ComputeTotal) = %v, %d; want billing/invoice.go:6 only (the definition is not a use)", uses, total)
+	}
+	if uses, total := x.Uses("Item", 1); total < 2 || len(uses) != 1 {
+		t.Errorf("Uses(Item, limit 1) = %v, %d; want 1 listed of several", uses, total)
+	}
+	if d := x.Definitions("NoSuchThing", "a.go", ""); len(d) != 0 {
+		t.Errorf("Definitions(NoSuchThing) = %v", d)
+	}
+}

@@ -43,6 +43,14 @@ func goTop(x *extractor, n *ts.Node) []item {
 				}
 			}
 			d := x.addDef(x.text(name), kind, "", &c, name, sig)
+			if kind == "interface" {
+				for _, m := range x.children(typ) {
+					if m.Kind() == "method_elem" {
+						mn := x.field(&m, "name")
+						x.addDef(x.text(mn), "method", x.text(name), &m, mn, x.text(&m))
+					}
+				}
+			}
 			if first == "" {
 				first, firstDef = x.text(name), d
 			}

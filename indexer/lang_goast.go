@@ -118,12 +118,14 @@ func (g *goAST) decl(d ast.Decl) item {
 			for _, s := range d.Specs {
 				ts := s.(*ast.TypeSpec)
 				kind := "type"
+				var iface *ast.InterfaceType
 				sig := "type " + g.slice(ts.Pos(), ts.End())
 				switch t := ts.Type.(type) {
 				case *ast.StructType:
 					kind, sig = "struct", "type "+g.slice(ts.Pos(), t.Fields.Opening)
 				case *ast.InterfaceType:
 					kind, sig = "interface", "type "+g.slice(ts.Pos(), t.Methods.Opening)
+					iface = t
 				}
 				doc := ts.Doc
 				if doc == nil && len(d.Specs) == 1 {
@@ -134,6 +136,9 @@ func (g *goAST) decl(d ast.Decl) item {
 					n = g.add(ts.Name, kind, "", d, sig, doc)
 				} else {
 					n = g.add(ts.Name, kind, "", ts, sig, doc)
+				}
+				if iface != nil {
+					g.interfaceMethods(ts.Name.Name, iface)
 				}
 				if !it.def {
 					it.def, it.kind, it.symbol, it.docTarget = true, "type", ts.Name.Name, n
@@ -171,6 +176,18 @@ func (g *goAST) decl(d ast.Decl) item {
 		}
 	}
 	return it
+}
+
+// interfaceMethods records the methods an interface declares, with the interface as container.
+func (g *goAST) interfaceMethods(container string, t *ast.InterfaceType) {
+	for _, f := range t.Methods.List {
+		if _, ok := f.Type.(*ast.FuncType); !ok {
+			continue
+		}
+		for _, name := range f.Names {
+			g.add(name, "method", container, f, g.slice(f.Pos(), f.End()), f.Doc)
+		}
+	}
 }
 
 // goRecvName extracts the type name from a receiver type such as *Buffer[T].

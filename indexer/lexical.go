@@ -282,7 +282,9 @@ func (a *accumulator) top(k int, keep func(uint32) bool) []scored {
 	h.k = k
 	for _, id := range a.touched {
 		s := a.score[id]
-		if s <= 0 || (keep != nil && !keep(id)) {
+		// Check the score before keep: keep may be costly, and most chunks touched by a
+		// query never make the top k.
+		if s <= 0 || (len(h.h) == k && s < h.h[0].score) || (keep != nil && !keep(id)) {
 			continue
 		}
 		h.push(scored{id, s})

@@ -1,6 +1,9 @@
 package indexer
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // symbols is the symbol table: definitions by exact name. Like the lexical dictionary, a loaded
 // table is searched in its sorted on-disk form and only turned into a map by the first change,
@@ -78,4 +81,111 @@ func (s *symbols) sorted() ([]string, [][]symRef) {
 		refs[i] = s.byName[n]
 	}
 	return names, refs
+}
+
+// Definitions returns the definitions named name, ranked for a reader at path: the same file
+// first, then the same directory, then the directory named by qualifier (the "bytes" of
+// "bytes.NewReader"), then the rest; test files last.
+func (x *Index) Definitions(name, path, qualifier string) []Symbol {
+	x.mu.RLock()
+	refs := x.syms.lookup(name)
+	out := make([]Symbol, 0, len(refs))
+	for _, r := range refs {
+		out = append(out, r.file.defs[r.i])
+	}
+	x.mu.RUnlock()
+	rank := func(d Symbol) int {
+		switch {
+		case d.Path == path:
+			return 0
+		case pathDir(d.Path) == pathDir(path):
+			return 1
+		case qualifier != "" && (pathBase(pathDir(d.Path)) == qualifier || d.Container == qualifier):
+			return 2
+		case isTestPath(d.Path):
+			return 4
+		}
+		return 3
+	}
+	slices.SortStableFunc(out, func(a, b Symbol) int {
+		if ra, rb := rank(a), rank(b); ra != rb {
+			return ra - rb
+		}
+		if a.Path != b.Path {
+			return strings.Compare(a.Path, b.Path)
+		}
+		return a.Line - b.Line
+	})
+	return out
+}
+
+// A Location is a line in a file of the index.
+type Location struct {
+	Path string
+	Line int
+}
+
+// Uses returns up to limit places where the identifier name occurs as a whole word, outside its
+// definitions, and how many there are in all. The lexical index narrows the search to chunks
+// containing the word; each is then scanned for exact, case-sensitive occurrences.
+func (x *Index) Uses(name string, limit int) ([]Location, int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	p, ok := x.lex.lookup(lower(name))
+	if !ok {
+		return nil, 0
+	}
+	defLines := map[Location]bool{}
+	for _, r := range x.syms.lookup(name) {
+		defLines[Location{r.file.path, r.file.defs[r.i].Line}] = true
+	}
+	var out []Location
+	total := 0
+	for _, id := range p.ids {
+		c := &x.chunks[id]
+		if c.file == nil {
+			continue
+		}
+		text := x.textLocked(id)
+		line := c.meta.StartLine
+		last := -1
+		scanIdents(text, func(ident string, off int) {
+			if ident != name {
+				return
+			}
+			l := line + strings.Count(text[:off], "\n")
+			loc := Location{c.file.path, l}
+			if l == last || defLines[loc] || commentLine(text, off) {
+				return
+			}
+			last = l
+			total++
+			if len(out) < limit {
+				out = append(out, loc)
+			}
+		})
+	}
+	return out, total
+}
+
+func pathDir(p string) string {
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		return p[:i]
+	}
+	return ""
+}
+
+func pathBase(p string) string { return p[strings.LastIndexByte(p, '/')+1:] }
+
+// commentLine reports whether the line holding text[off] is a comment line, by its first
+// characters: a mention in prose is not a use.
+func commentLine(text string, off int) bool {
+	start := strings.LastIndexByte(text[:off], '\n') + 1
+	t := strings.TrimLeft(text[start:off], " \t")
+	for _, m := range []string{"//", "#", "/*", "*", "--", ";"} {
+		if strings.HasPrefix(t, m) {
+			return true
+		}
+	}
+	return false
 }

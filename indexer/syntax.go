@@ -26,9 +26,10 @@ const (
 	maxParseBytes = 4 << 20
 )
 
-// Syntax chunks files and extracts their definitions using tree-sitter. A Syntax is safe for
-// concurrent use; it keeps idle parsers for reuse because creating one costs more than parsing
-// a small file. Close frees them.
+// Syntax chunks files and extracts their definitions: Go with the standard library's parser
+// (tree-sitter when that one finds syntax errors), the other languages with tree-sitter. A Syntax
+// is safe for concurrent use; it keeps idle parsers for reuse because creating one costs more
+// than parsing a small file. Close frees them.
 type Syntax struct {
 	langs map[string]*langSpec
 }

@@ -201,6 +201,7 @@ var _ io.Writer = (*Buffer)(nil)
 			"ErrFull var  17-17@17 | var ErrFull = errors.New(\"full\") | ",
 			"Buffer struct  21-23@21 | type Buffer struct | Buffer holds bytes.\nIt grows.",
 			"Reader interface  25-27@25 | type Reader interface | ",
+			"Read method Reader 26-26@26 | Read(p []byte) (int, error) | ",
 			"Write method Buffer 30-33@30 | func (b *Buffer) Write(p []byte) (n int, err error) | Write appends p.",
 			"New function  35-35@35 | func New[T any](x T) *Buffer | ",
 			"_ var  37-37@37 | var _ io.Writer = (*Buffer)(nil) | ",

@@ -123,10 +123,11 @@ func (s *Server) complete(ctx context.Context, doc workspace.Document, offset in
 	}
 	ctx, done := s.trackCompletion(ctx, doc.Path)
 	defer done()
+	wait := s.debounceFor(doc.Path)
 	release(ctx)
 
-	if s.debounce > 0 {
-		t := time.NewTimer(s.debounce)
+	if wait > 0 {
+		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
@@ -146,6 +147,25 @@ func (s *Server) complete(ctx context.Context, doc workspace.Document, offset in
 	}
 	s.cache.put(doc.Path, doc.Text, offset, text)
 	return text, nil
+}
+
+// debounceFor returns how long a completion for path should wait before asking the model. The
+// first request after a pause goes at once; only when requests come in quick succession (the
+// user is typing) does each wait, in the hope that the next keystroke makes it unnecessary.
+// Either way a newer edit cancels it.
+func (s *Server) debounceFor(path string) time.Duration {
+	if s.debounce <= 0 {
+		return 0
+	}
+	now := time.Now()
+	s.mu.Lock()
+	prev, ok := s.lastCompletion[path]
+	s.lastCompletion[path] = now
+	s.mu.Unlock()
+	if ok && now.Sub(prev) < s.debounce {
+		return s.debounce
+	}
+	return 0
 }
 
 // trackCompletion returns a context that the next change to path cancels. It must be called

@@ -187,6 +187,9 @@ func unwrapSettings(v []byte) json.RawMessage {
 // initialized starts what needs the client's cooperation: reports, file watching and settings.
 // Each step waits for the client, so none of them runs on the reading goroutine.
 func (s *Server) initialized() {
+	if !s.initializedOnce.CompareAndSwap(false, true) {
+		return // a second initialized would start everything twice
+	}
 	caps := s.caps()
 	s.goBackground(func() { s.reports.run(s.ctx) })
 	if caps.watchFilesDynamic {

@@ -26,8 +26,9 @@ import (
 type Options struct {
 	// Logger receives the server's log; nil logs to stderr (stdout carries the protocol).
 	Logger *slog.Logger
-	// Debounce is how long a completion request waits for the user to stop typing before the
-	// model is asked; 0 means the default of 120 ms, a negative value no wait.
+	// Debounce is how long a completion request that follows another one closely (the user is
+	// typing) waits before the model is asked; 0 means the default of 120 ms, a negative value
+	// no wait. The first request after a pause never waits.
 	Debounce time.Duration
 	// Version is reported to the client in serverInfo.
 	Version string
@@ -50,21 +51,23 @@ type Server struct {
 
 	sess atomic.Pointer[session] // set by initialize; immutable afterwards
 
-	shutdown atomic.Bool // shutdown request received
-	exitOnce sync.Once
-	exited   chan struct{} // closed by the exit notification
+	shutdown        atomic.Bool // shutdown request received
+	initializedOnce atomic.Bool // initialized notification handled
+	exitOnce        sync.Once
+	exited          chan struct{} // closed by the exit notification
 
 	engineJobs jobQueue  // state changes for the engine, in wire order
 	reports    *reporter // progress and problems for the user
 	cache      completionCache
 
-	mu       sync.Mutex
-	roots    []string                                    // guarded by mu
-	uris     map[string]uri.URI                          // guarded by mu; open path -> URI as the client spelled it
-	inflight map[jsonrpc2.ID]context.CancelFunc          // guarded by mu; requests being handled
-	pending  map[string]map[*int]context.CancelCauseFunc // guarded by mu; path -> running completions
-	tmpDir   string                                      // guarded by mu; holds explanations shown as files
-	tmpSeq   int                                         // guarded by mu
+	mu             sync.Mutex
+	roots          []string                                    // guarded by mu
+	uris           map[string]uri.URI                          // guarded by mu; open path -> URI as the client spelled it
+	inflight       map[jsonrpc2.ID]context.CancelFunc          // guarded by mu; requests being handled
+	pending        map[string]map[*int]context.CancelCauseFunc // guarded by mu; path -> running completions
+	lastCompletion map[string]time.Time                        // guarded by mu; path -> last completion request
+	tmpDir         string                                      // guarded by mu; holds explanations shown as files
+	tmpSeq         int                                         // guarded by mu
 }
 
 // session is what initialize negotiated.
@@ -99,15 +102,16 @@ func NewServer(engine Engine, docs *workspace.Documents, opts Options) *Server {
 		debounce = defaultDebounce
 	}
 	s := &Server{
-		engine:   engine,
-		docs:     docs,
-		log:      log,
-		debounce: max(debounce, 0),
-		version:  opts.Version,
-		exited:   make(chan struct{}),
-		uris:     make(map[string]uri.URI),
-		inflight: make(map[jsonrpc2.ID]context.CancelFunc),
-		pending:  make(map[string]map[*int]context.CancelCauseFunc),
+		engine:         engine,
+		docs:           docs,
+		log:            log,
+		debounce:       max(debounce, 0),
+		version:        opts.Version,
+		exited:         make(chan struct{}),
+		uris:           make(map[string]uri.URI),
+		inflight:       make(map[jsonrpc2.ID]context.CancelFunc),
+		pending:        make(map[string]map[*int]context.CancelCauseFunc),
+		lastCompletion: make(map[string]time.Time),
 	}
 	s.engineJobs.init()
 	s.reports = newReporter(s)

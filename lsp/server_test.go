@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -674,3 +675,109 @@ func TestMalformedFrames(t *testing.T) {
 }
 
 func frame(body string) string { return fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(body), body) }
+
+func testAction(dir string) func(context.Context, ActionRequest) (ActionResult, error) {
+	return func(_ context.Context, req ActionRequest) (ActionResult, error) {
+		return ActionResult{NewFile: &FileEdit{
+			Path:   dir + "/a_test.go",
+			Create: true,
+			Edits:  []Edit{{Start: 0, End: 0, NewText: "package p\n\nfunc TestF(t *testing.T) {}\n"}},
+		}}, nil
+	}
+}
+
+func resolveTitle(t *testing.T, h *harness, path, title string) protocol.CodeAction {
+	t.Helper()
+	var list []protocol.CommandOrCodeAction
+	h.mustCall(protocol.MethodTextDocumentCodeAction, codeActionParams(path, rng(0, 0, 0, 0), nil), &list)
+	for _, item := range list {
+		if ca := item.(*protocol.CodeAction); ca.Title == title {
+			raw, err := protocol.Marshal(ca)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var resolved protocol.CodeAction
+			h.mustCall(protocol.MethodCodeActionResolve, string(raw), &resolved)
+			return resolved
+		}
+	}
+	t.Fatalf("no %q action", title)
+	return protocol.CodeAction{}
+}
+
+// A new test file becomes CreateFile plus an edit when the client can create files.
+func TestWriteTestsCreatesFile(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, &fakeEngine{action: testAction(dir)})
+	h.initialize(capsFull)
+	h.open(dir+"/a.go", "package p\n")
+	ca := resolveTitle(t, h, dir+"/a.go", "ragls: Write tests")
+	if ca.Edit == nil || len(ca.Edit.DocumentChanges) != 2 {
+		t.Fatalf("edit = %+v, want create + edit", ca.Edit)
+	}
+	create, ok := ca.Edit.DocumentChanges[0].(*protocol.CreateFile)
+	if !ok || !strings.HasSuffix(string(create.URI), "/a_test.go") {
+		t.Errorf("first change = %#v, want CreateFile of a_test.go", ca.Edit.DocumentChanges[0])
+	}
+	edit, ok := ca.Edit.DocumentChanges[1].(*protocol.TextDocumentEdit)
+	if !ok || edit.TextDocument.Version != nil || len(edit.Edits) != 1 {
+		t.Errorf("second change = %#v, want an unversioned edit of the new file", ca.Edit.DocumentChanges[1])
+	}
+}
+
+// Without resource operations the server writes the new file itself, through a command.
+func TestWriteTestsWithoutCreateSupport(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, &fakeEngine{action: testAction(dir)})
+	h.initialize(strings.Replace(capsFull, `"resourceOperations": ["create"]`, `"resourceOperations": []`, 1))
+	h.open(dir+"/a.go", "package p\n")
+	ca := resolveTitle(t, h, dir+"/a.go", "ragls: Write tests")
+	if ca.Edit != nil || ca.Command.Command != cmdWriteFile {
+		t.Fatalf("resolved = %+v, want the %s command", ca, cmdWriteFile)
+	}
+	params, _ := protocol.Marshal(&protocol.ExecuteCommandParams{Command: ca.Command.Command, Arguments: ca.Command.Arguments})
+	h.mustCall(protocol.MethodWorkspaceExecuteCommand, string(params), nil)
+	got, err := os.ReadFile(dir + "/a_test.go")
+	if err != nil || !strings.Contains(string(got), "func TestF") {
+		t.Errorf("test file: %q, %v", got, err)
+	}
+	// Running it again must not overwrite.
+	if err := h.call(protocol.MethodWorkspaceExecuteCommand, string(params), nil); err == nil {
+		t.Error("second write of an existing file succeeded")
+	}
+}
+
+func TestFilesChangedReachEngine(t *testing.T) {
+	h := newHarness(t, nil)
+	h.initialize(capsFull)
+	h.open("/work/root/a.go", "x")
+	h.notify(protocol.MethodTextDocumentDidSave, `{"textDocument": {"uri": "file:///work/root/a.go"}}`)
+	h.notify(protocol.MethodWorkspaceDidChangeWatchedFiles, `{"changes": [{"uri": "file:///work/root/b.go", "type": 2}, {"uri": "untitled:1", "type": 1}]}`)
+	h.notify(protocol.MethodTextDocumentDidClose, `{"textDocument": {"uri": "file:///work/root/a.go"}}`)
+	waitUntil(t, func() bool {
+		h.eng.mu.Lock()
+		defer h.eng.mu.Unlock()
+		return len(h.eng.changed) == 3
+	})
+	h.eng.mu.Lock()
+	defer h.eng.mu.Unlock()
+	if want := []string{"/work/root/a.go", "/work/root/b.go", "/work/root/a.go"}; !slices.Equal(h.eng.changed, want) {
+		t.Errorf("FilesChanged got %q, want %q", h.eng.changed, want)
+	}
+	if _, open := h.docs.Get("/work/root/a.go"); open {
+		t.Error("document still open after didClose")
+	}
+}
+
+func TestDebounceOnlyWhileTyping(t *testing.T) {
+	srv := NewServer(&fakeEngine{}, workspace.NewDocuments(), Options{Logger: discardLogger(), Debounce: time.Hour})
+	if d := srv.debounceFor("/a"); d != 0 {
+		t.Errorf("first request waits %v, want 0", d)
+	}
+	if d := srv.debounceFor("/a"); d != time.Hour {
+		t.Errorf("request right after another waits %v, want the debounce", d)
+	}
+	if d := srv.debounceFor("/b"); d != 0 {
+		t.Errorf("first request for another file waits %v, want 0", d)
+	}
+}

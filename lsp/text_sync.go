@@ -90,6 +90,7 @@ func (s *Server) didClose(params []byte) error {
 	s.docs.Close(path)
 	s.mu.Lock()
 	delete(s.uris, path)
+	delete(s.lastCompletion, path)
 	s.mu.Unlock()
 	s.cache.forget(path)
 	// The unsaved text, if any, is gone: the file on disk is the truth again.

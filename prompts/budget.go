@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/tiktoken-go/tokenizer"
@@ -21,6 +23,41 @@ import (
 type Counter struct {
 	codec  tokenizer.Codec
 	margin float64
+
+	mu    sync.Mutex
+	lines map[string]int // raw counts of recently seen lines; guarded by mu, at most maxCachedLines
+}
+
+// maxCachedLines bounds the line cache (~10 MB with typical lines); when full it starts over,
+// which is cheap and needs no bookkeeping.
+const maxCachedLines = 100_000
+
+// rawLine is raw with a cache for lines, the unit prompt budgets cut at.
+func (c *Counter) rawLine(line string) int {
+	if len(line) > 1024 { // rare, and not worth keeping
+		return c.raw(line)
+	}
+	c.mu.Lock()
+	n, ok := c.lines[line]
+	c.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = c.raw(line)
+	c.mu.Lock()
+	if len(c.lines) >= maxCachedLines {
+		clear(c.lines)
+	}
+	c.lines[line] = n
+	c.mu.Unlock()
+	return n
+}
+
+// forget empties the line cache; benchmarks use it to measure cold assembly.
+func (c *Counter) forget() {
+	c.mu.Lock()
+	clear(c.lines)
+	c.mu.Unlock()
 }
 
 // TokenMargin is the factor applied to cl100k counts.
@@ -32,11 +69,24 @@ func NewCounter() (*Counter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the cl100k tokenizer: %w", err)
 	}
-	return &Counter{codec: codec, margin: TokenMargin}, nil
+	return &Counter{codec: codec, margin: TokenMargin, lines: make(map[string]int)}, nil
 }
 
-// Count returns the estimated token count of s, margin included.
-func (c *Counter) Count(s string) int { return c.scale(c.raw(s)) }
+// Count returns the estimated token count of s, margin included. It counts line by line through
+// a cache, because prompts are rebuilt on every keystroke from text that is mostly unchanged;
+// the sum of the lines' counts is within a few percent of (and not below) the count of the whole.
+func (c *Counter) Count(s string) int {
+	n := 0
+	for s != "" {
+		i := strings.IndexByte(s, '\n') + 1
+		if i == 0 {
+			i = len(s)
+		}
+		n += c.rawLine(s[:i])
+		s = s[i:]
+	}
+	return c.scale(n)
+}
 
 func (c *Counter) scale(n int) int { return int(math.Ceil(float64(n) * c.margin)) }
 
@@ -53,30 +103,30 @@ func (c *Counter) raw(s string) int {
 	return n
 }
 
-// cut finds how much of s fits in budget tokens, keeping whole lines: from the end of s when
-// fromEnd (a prefix loses its top), else from the start (a suffix loses its bottom). It returns the
-// kept text and its cost. Lines are counted one at a time, outward from the cursor, and counting
-// stops at the budget, so a huge file costs no more than the part that fits. A single line longer
-// than the budget (minified code) is cut inside, at a rune boundary.
-func (c *Counter) cut(s string, budget int, fromEnd bool) (string, int) {
-	if budget <= 0 || s == "" {
-		return "", 0
+// span is a cumulative measure of whole lines taken outward from the cursor.
+type span struct{ bytes, raw int }
+
+// outward measures s line by line, starting at the cursor: from the end of s when fromEnd (a
+// prefix loses its top), else from the start (a suffix loses its bottom). It stops after the first
+// line that takes the total past limit tokens, so a huge file costs no more than the part that can
+// fit. Lines are counted one at a time through the line cache, so consecutive keystrokes, which
+// change one line, re-tokenize only that line.
+//
+// Passing the spans of an earlier call with a lower limit continues where it stopped.
+func (c *Counter) outward(s string, fromEnd bool, limit int, spans []span) []span {
+	rawLimit := int(float64(limit)/c.margin) + 1
+	cur := span{}
+	if len(spans) > 0 {
+		cur = spans[len(spans)-1]
 	}
-	// Text that is short relative to the budget usually fits whole; one count settles it. (Code
-	// averages ~4 bytes a token, so 6 bytes a token of budget is past any likely fit.)
-	if len(s) <= budget*6 {
-		if n := c.Count(s); n <= budget {
-			return s, n
-		}
+	rest := s[cur.bytes:]
+	if fromEnd {
+		rest = s[:len(s)-cur.bytes]
 	}
-	rawBudget := int(float64(budget) / c.margin)
-	used := 0
-	keep := 0 // bytes kept, measured from the relevant end
-	rest := s
-	for rest != "" {
+	for rest != "" && cur.raw <= rawLimit {
 		var line string
 		if fromEnd {
-			i := strings.LastIndexByte(strings.TrimSuffix(rest, "\n"), '\n')
+			i := strings.LastIndexByte(rest[:len(rest)-1], '\n')
 			line, rest = rest[i+1:], rest[:i+1]
 		} else {
 			i := strings.IndexByte(rest, '\n')
@@ -85,34 +135,54 @@ func (c *Counter) cut(s string, budget int, fromEnd bool) (string, int) {
 			}
 			line, rest = rest[:i+1], rest[i+1:]
 		}
-		n := c.raw(line)
-		if used+n > rawBudget {
-			if keep == 0 { // the line at the cursor does not fit: keep what does, by bytes
-				b := max(0, rawBudget*3)
-				if fromEnd {
-					start := len(line) - min(b, len(line))
-					for start < len(line) && !utf8.RuneStart(line[start]) {
-						start++
-					}
-					kept := line[start:]
-					return kept, c.Count(kept)
-				}
-				end := min(b, len(line))
-				for end > 0 && end < len(line) && !utf8.RuneStart(line[end]) {
-					end--
-				}
-				kept := line[:end]
-				return kept, c.Count(kept)
-			}
-			break
+		cur.bytes += len(line)
+		cur.raw += c.rawLine(line)
+		spans = append(spans, cur)
+	}
+	return spans
+}
+
+// pick keeps the most whole lines of s (measured by spans) that fit in budget tokens and returns
+// them with their cost. When not even the cursor's own line fits (minified code), that line is cut
+// inside, at a rune boundary, at a pessimistic 3 bytes a token.
+func (c *Counter) pick(s string, spans []span, budget int, fromEnd bool) (string, int) {
+	if budget <= 0 || len(spans) == 0 {
+		return "", 0
+	}
+	k := sort.Search(len(spans), func(i int) bool { return c.scale(spans[i].raw) > budget })
+	if k == 0 {
+		line := s[:spans[0].bytes]
+		if fromEnd {
+			line = s[len(s)-spans[0].bytes:]
 		}
-		used += n
-		keep += len(line)
+		b := min(len(line), budget*3)
+		if fromEnd {
+			start := len(line) - b
+			for start < len(line) && !utf8.RuneStart(line[start]) {
+				start++
+			}
+			kept := line[start:]
+			return kept, c.Count(kept)
+		}
+		for b > 0 && b < len(line) && !utf8.RuneStart(line[b]) {
+			b--
+		}
+		kept := line[:b]
+		return kept, c.Count(kept)
 	}
+	sp := spans[k-1]
 	if fromEnd {
-		return s[len(s)-keep:], c.scale(used)
+		return s[len(s)-sp.bytes:], c.scale(sp.raw)
 	}
-	return s[:keep], c.scale(used)
+	return s[:sp.bytes], c.scale(sp.raw)
+}
+
+// cut keeps the whole lines of s nearest the cursor that fit in budget tokens (see outward).
+func (c *Counter) cut(s string, budget int, fromEnd bool) (string, int) {
+	if budget <= 0 || s == "" {
+		return "", 0
+	}
+	return c.pick(s, c.outward(s, fromEnd, budget, nil), budget, fromEnd)
 }
 
 // trimTop keeps the last lines of s that fit in budget tokens.
@@ -194,8 +264,13 @@ func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 		return out, fmt.Errorf("contextWindow %d leaves no room for a prompt after maxTokens %d: raise contextWindow or lower maxTokens", p.cfg.ContextWindow, p.cfg.MaxTokens)
 	}
 
-	prefix, pn := p.counter.cut(in.Prefix, int(float64(avail)*prefixShare), true)
-	suffix, sn := p.counter.cut(in.Suffix, int(float64(avail)*suffixShare), false)
+	// Each side is measured line by line only as far as its share, and further only if the
+	// context leaves room, so no line is tokenized that cannot end up in the prompt.
+	pBudget, sBudget := int(float64(avail)*prefixShare), int(float64(avail)*suffixShare)
+	pSpans := p.counter.outward(in.Prefix, true, pBudget, nil)
+	sSpans := p.counter.outward(in.Suffix, false, sBudget, nil)
+	prefix, pn := p.counter.pick(in.Prefix, pSpans, pBudget, true)
+	suffix, sn := p.counter.pick(in.Suffix, sSpans, sBudget, false)
 
 	left := avail - pn - sn
 	var chosen []Snippet
@@ -212,12 +287,14 @@ func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 	// Give what the context did not use back to the prefix, then to the suffix.
 	if len(prefix) < len(in.Prefix) && left > 0 {
 		var n int
-		prefix, n = p.counter.cut(in.Prefix, pn+left, true)
+		pSpans = p.counter.outward(in.Prefix, true, pn+left, pSpans)
+		prefix, n = p.counter.pick(in.Prefix, pSpans, pn+left, true)
 		left -= n - pn
 	}
 	if len(suffix) < len(in.Suffix) && left > 0 {
 		var n int
-		suffix, n = p.counter.cut(in.Suffix, sn+left, false)
+		sSpans = p.counter.outward(in.Suffix, false, sn+left, sSpans)
+		suffix, n = p.counter.pick(in.Suffix, sSpans, sn+left, false)
 		left -= n - sn
 	}
 	chosen = stableOrder(chosen)

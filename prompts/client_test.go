@@ -346,7 +346,8 @@ func slowStream(gone chan<- struct{}) func(w http.ResponseWriter, r *http.Reques
 				gone <- struct{}{}
 				return
 			case <-tick.C:
-				io.WriteString(w, `data: {"choices":[{"index":0,"delta":{"content":"tok "}}]}`+"\n\n")
+				// Both shapes in one event, so chat and text completions read it.
+				io.WriteString(w, `data: {"choices":[{"index":0,"text":"tok ","delta":{"content":"tok "}}]}`+"\n\n")
 				fl.Flush()
 			}
 		}
@@ -405,9 +406,14 @@ func TestCancelFromOutside(t *testing.T) {
 		})
 		done <- err
 	}()
-	<-first
-	cancel()
-	err := <-done
+	var err error
+	select {
+	case <-first:
+		cancel()
+		err = <-done
+	case err = <-done:
+		t.Fatalf("Complete returned before any delta: %v", err)
+	}
 	returned.Store(true)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v", err)

@@ -107,29 +107,13 @@ func parseTimeout(v string) (time.Duration, error) {
 	return d, nil
 }
 
-// Settings keys, shared by the config file and the editor (LSP initializationOptions and
-// workspace/didChangeConfiguration):
-//
-//	{
-//	  "modelUrl":        "http://127.0.0.1:11434/v1",
-//	  "apiKey":          "",
-//	  "chatModel":       "qwen2.5-coder:7b-instruct",
-//	  "completionModel": "qwen2.5-coder:1.5b-base",
-//	  "embeddingModel":  "nomic-embed-text",
-//	  "timeoutMs":       120000,
-//	  "maxTokens":       512,
-//	  "temperature":     0.2,
-//	  "stop":            ["\n\n"],
-//	  "fim":             "",
-//	  "contextWindow":   4096,
-//	  "templatesDir":    "~/.config/ragls/templates"
-//	}
-//
-// Every key is optional.
+// settingKeys are the keys of the settings file and of the editor's settings; the package
+// documentation shows them all with their defaults.
 var settingKeys = []string{"modelUrl", "apiKey", "chatModel", "completionModel", "embeddingModel",
 	"timeoutMs", "maxTokens", "temperature", "stop", "fim", "contextWindow", "templatesDir"}
 
-// Merge returns c with the settings in m applied (keys as documented at [LoadConfigFile]). m is
+// Merge returns c with the settings in m applied (keys as listed under "Settings" in the package
+// documentation). m is
 // typically decoded JSON, so numbers may be float64 or json.Number. Keys that are unknown or have
 // the wrong type are reported in the error, and every valid key is still applied: the returned
 // Config is always usable. A nil m changes nothing.
@@ -268,8 +252,8 @@ func DefaultConfigPath() (string, error) {
 }
 
 // LoadConfigFile returns [DefaultConfig] with the JSON settings file at path applied. The file is
-// one JSON object with the keys shown at settingKeys' doc comment (the same keys the editor sends);
-// for example, for llama.cpp's server:
+// one JSON object with the keys listed under "Settings" in the package documentation (the same
+// keys the editor sends); for example, for llama.cpp's server:
 //
 //	{"modelUrl": "http://127.0.0.1:8080/v1", "completionModel": "qwen2.5-coder-1.5b", "fim": "qwen"}
 //

@@ -18,6 +18,31 @@
 //   - [Family]: exact FIM formats and stop tokens per model family.
 //   - [Counter]: token estimates (cl100k with a safety margin).
 //
+// # Settings
+//
+// The settings file (default: os.UserConfigDir()/ragls/config.json, see [DefaultConfigPath]) and
+// the editor (LSP initializationOptions) use the same JSON keys; every key is optional and these
+// are the defaults:
+//
+//	{
+//	  "modelUrl":        "http://127.0.0.1:11434/v1",
+//	  "apiKey":          "",
+//	  "chatModel":       "qwen2.5-coder:7b-instruct",
+//	  "completionModel": "qwen2.5-coder:1.5b-base",
+//	  "embeddingModel":  "nomic-embed-text",
+//	  "timeoutMs":       120000,
+//	  "maxTokens":       512,
+//	  "temperature":     0.2,
+//	  "stop":            [],
+//	  "fim":             "",
+//	  "contextWindow":   4096,
+//	  "templatesDir":    ""
+//	}
+//
+// "fim" forces a FIM family: qwen, deepseek, starcoder, starcoder2, codellama, codestral,
+// codegemma, granite, or chat (no FIM: completion through a chat prompt). "templatesDir" may start
+// with ~/. Precedence, lowest first: defaults, file, editor, environment.
+//
 // # Servers
 //
 // Any server speaking the OpenAI API under /v1 works. Settings for the common ones

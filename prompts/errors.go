@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -233,13 +234,15 @@ func (c *Client) classify(ctx context.Context, err error, url, model string, r r
 	var apiErr *openai.APIError
 	var reqErr *openai.RequestError
 	switch {
-	case errors.As(err, &apiErr):
-		e.Status = apiErr.HTTPStatusCode
-		e.Msg = oneLine(apiErr.Message)
-		e.Kind = statusKind(e.Status, e.Msg)
+	// RequestError first: when an error body does not parse as OpenAI's shape (Ollama's native
+	// {"error":"..."}), go-openai wraps a half-filled APIError inside it.
 	case errors.As(err, &reqErr):
 		e.Status = reqErr.HTTPStatusCode
 		e.Msg = errorMessage(reqErr.Body)
+		e.Kind = statusKind(e.Status, e.Msg)
+	case errors.As(err, &apiErr):
+		e.Status = apiErr.HTTPStatusCode
+		e.Msg = oneLine(apiErr.Message)
 		e.Kind = statusKind(e.Status, e.Msg)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		e.Kind = KindUnreachable
@@ -250,6 +253,9 @@ func (c *Client) classify(ctx context.Context, err error, url, model string, r r
 	case errors.Is(err, context.DeadlineExceeded):
 		e.Kind = KindTimeout
 		e.Msg = oneLine(err.Error())
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		e.Kind = KindMalformed
+		e.Msg = "the response ended in the middle of its JSON"
 	case isJSONError(err):
 		e.Kind = KindMalformed
 		e.Msg = oneLine(err.Error())

@@ -107,3 +107,5 @@ func sse(w http.ResponseWriter, completion, done bool, pieces ...string) {
 		fl.Flush()
 	}
 }
+
+func newServer(h http.HandlerFunc) *httptest.Server { return httptest.NewServer(h) }

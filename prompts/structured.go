@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -75,14 +74,14 @@ func (c *Client) Structured(ctx context.Context, action string, msgs []Message) 
 	req.Messages = append(append([]Message(nil), msgs...),
 		Message{Role: RoleAssistant, Content: first},
 		Message{Role: RoleUser, Content: fmt.Sprintf("That answer is not usable: %v. Reply again with only the JSON object of the shape the instructions give, and nothing else.", verr)})
-	res, err = c.Chat(ctx, req, nil)
-	if err == nil {
-		if out, err2 := parseResult(action, res.Text); err2 == nil {
+	res, repairErr := c.Chat(ctx, req, nil)
+	if repairErr == nil {
+		if out, err := parseResult(action, res.Text); err == nil {
 			out.Source = "repaired"
 			return out, nil
 		}
 	} else if ctx.Err() != nil {
-		return Result{}, err
+		return Result{}, repairErr
 	}
 	for _, text := range []string{res.Text, first} {
 		if code, ok := fencedBlock(text); ok && strings.TrimSpace(code) != "" {
@@ -94,6 +93,9 @@ func (c *Client) Structured(ctx context.Context, action string, msgs []Message) 
 			}
 			return out, nil
 		}
+	}
+	if repairErr != nil && !errors.Is(repairErr, KindEmpty) && !errors.Is(repairErr, KindRefusal) {
+		return Result{}, repairErr // the server failed, not the model's format
 	}
 	kind := KindMalformed
 	if looksLikeRefusal(first) {
@@ -169,23 +171,26 @@ func parseResult(action, text string) (Result, error) {
 	return r, err
 }
 
-var fenceRE = regexp.MustCompile("(?s)(`{3,})[^\\n`]*\\n(.*?)\\n?(`{3,})")
-
-// fencedBlock returns the body of the first Markdown code fence in text (closing fence at least
-// as long as the opening one), or, when the text starts with a fence that never closes (an
-// answer cut by max tokens), everything after it.
+// fencedBlock returns the body of the first Markdown code fence in text: an opening line of three
+// or more backticks (and an optional info string), closed by a line of at least as many. A fence
+// that never closes (an answer cut by max tokens) yields everything after its opening line.
 func fencedBlock(text string) (string, bool) {
-	for _, m := range fenceRE.FindAllStringSubmatchIndex(text, -1) {
-		open, close := text[m[2]:m[3]], text[m[6]:m[7]]
-		if len(close) >= len(open) {
-			return text[m[4]:m[5]], true
+	lines := strings.SplitAfter(text, "\n")
+	for i, line := range lines {
+		open := strings.TrimSpace(line)
+		n := len(open) - len(strings.TrimLeft(open, "`"))
+		if n < 3 || strings.Contains(open[n:], "`") {
+			continue
 		}
-	}
-	t := strings.TrimSpace(text)
-	if strings.HasPrefix(t, "```") {
-		if i := strings.IndexByte(t, '\n'); i >= 0 {
-			return t[i+1:], true
+		var body strings.Builder
+		for _, l := range lines[i+1:] {
+			t := strings.TrimSpace(l)
+			if m := len(t) - len(strings.TrimLeft(t, "`")); m >= n && m == len(t) {
+				return strings.TrimSuffix(body.String(), "\n"), true
+			}
+			body.WriteString(l)
 		}
+		return strings.TrimSuffix(body.String(), "\n"), true
 	}
 	return "", false
 }

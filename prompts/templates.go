@@ -166,7 +166,7 @@ func (p *Prompter) data(action string, in ActionInput) templateData {
 	return templateData{
 		Action: action, Language: lang, Tag: fenceTag(in.Language), Path: pick(in.Path, "(unnamed)"),
 		StartLine: in.StartLine, Code: in.Code, Before: in.Before, After: in.After,
-		Diagnostic: oneLine(in.Diagnostic), Instruction: strings.TrimSpace(in.Instruction),
+		Diagnostic: strings.Join(strings.Fields(in.Diagnostic), " "), Instruction: strings.TrimSpace(in.Instruction),
 		Snippets: in.Snippets,
 	}
 }

@@ -15,7 +15,8 @@ import (
 // things ragls needs:
 //
 //   - send fields its request structs lack or drop: "temperature": 0 is removed by the struct's
-//     omitempty (so the server's default, often 0.8, would apply), and llama.cpp's "cache_prompt"
+//     omitempty, and Ollama's OpenAI layer then uses 1.0 (see its openai.go), so a
+//     greedy completion would silently become a random one, and llama.cpp's "cache_prompt"
 //     has no field at all. The fields travel in the request's context (see withBodyFields) and are
 //     merged into the JSON body here;
 //   - reject a 2xx answer that is not JSON or an event stream (an HTML login page of a proxy, a

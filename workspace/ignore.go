@@ -67,14 +67,14 @@ func parsePattern(line string) (p pattern, ok bool) {
 }
 
 // match reports whether p matches rel, a slash-separated path relative to the directory that
-// holds the pattern's file. Unanchored patterns match the last element only.
-func (p *pattern) match(rel string, isDir bool) bool {
+// holds the pattern's file, whose last element is base. Unanchored patterns match base only.
+func (p *pattern) match(rel, base string, isDir bool) bool {
 	if p.dirOnly && !isDir {
 		return false
 	}
-	name := rel
-	if !p.anchored {
-		name = rel[strings.LastIndexByte(rel, '/')+1:]
+	name := base
+	if p.anchored {
+		name = rel
 	}
 	switch p.kind {
 	case kindLiteral:
@@ -89,16 +89,18 @@ func (p *pattern) match(rel string, isDir bool) bool {
 // character class ("!" or "^" negates it), a backslash quotes the next character, and "**" as a
 // whole path element matches any number of elements ("**/x", "x/**", "a/**/b").
 func wildmatch(p, t string) bool {
-	m := matcher{}
-	if strings.Count(p, "*") > 1 {
-		// Several stars can retry the same (pattern, text) suffixes exponentially often: a
-		// hostile ignore file ("*a*a*a*a*a*b") must not stall a walk. Remember failures.
-		m.failed = make(map[[2]int]bool)
-	}
+	var m matcher
 	return m.wm(p, t, true)
 }
 
+// memoAfter is how many sub-matches a match may try before failures are remembered: ordinary
+// patterns never get there and allocate nothing.
+const memoAfter = 64
+
 type matcher struct {
+	// Several stars can retry the same (pattern, text) suffixes exponentially often: a hostile
+	// ignore file ("*a*a*a*a*a*b") must not stall a walk.
+	calls  int
 	failed map[[2]int]bool // (len of pattern suffix, len of text suffix) known not to match
 }
 
@@ -107,7 +109,10 @@ type matcher struct {
 // their lengths identify a sub-problem.
 func (m *matcher) wm(p, t string, elemStart bool) bool {
 	if m.failed == nil {
-		return m.match(p, t, elemStart)
+		if m.calls++; m.calls < memoAfter {
+			return m.match(p, t, elemStart)
+		}
+		m.failed = make(map[[2]int]bool)
 	}
 	key := [2]int{len(p), len(t)}
 	if m.failed[key] {
@@ -274,9 +279,10 @@ func (s *ruleSet) decide(rel string, isDir bool) (ignored, matched bool) {
 		local = rel[len(s.base)+1:]
 	}
 	local = s.prefix + local
+	base := local[strings.LastIndexByte(local, '/')+1:]
 	for i := len(s.patterns) - 1; i >= 0; i-- {
 		p := &s.patterns[i]
-		if p.match(local, isDir) {
+		if p.match(local, base, isDir) {
 			return !p.negate, true
 		}
 	}

@@ -179,6 +179,19 @@ func (f *Filter) rulesForLocked(dir string) *rules {
 	return r
 }
 
+// forget drops the cached rules of directory dir and everything below it, for a watcher that saw
+// the directory go: whatever later takes its name has its own ignore files.
+func (f *Filter) forget(dir string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	prefix := dir + "/"
+	for d := range f.dirs {
+		if d == dir || strings.HasPrefix(d, prefix) {
+			delete(f.dirs, d)
+		}
+	}
+}
+
 // abs returns the absolute path of rel.
 func (f *Filter) abs(rel string) string {
 	if rel == "" {

@@ -86,7 +86,7 @@ func FuzzIgnoreLine(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, line, rel string, isDir bool) {
 		if p, ok := parsePattern(line); ok {
-			p.match(rel, isDir)
+			p.match(rel, rel[strings.LastIndexByte(rel, '/')+1:], isDir)
 		}
 	})
 }
@@ -134,7 +134,8 @@ func TestParsePattern(t *testing.T) {
 // be compared on it directly.
 var ignoreTree = map[string]string{
 	".gitignore": "# top level\n*.log\n!keep.log\n/only-root.txt\nbuild/\ndocs/*.tmp\n**/gen/**\n" +
-		`\#hash.txt` + "\n" + `\!bang.txt` + "\n" + "trailing.txt   \n" + "vendor\n!vendor/keep.go\n",
+		`\#hash.txt` + "\n" + `\!bang.txt` + "\n" + "trailing.txt   \n" + "vendor\n!vendor/keep.go\n" +
+		"manual/**/*.md\n[Tt]emp*\n",
 	"keep.log":             "kept by negation",
 	"drop.log":             "ignored",
 	"only-root.txt":        "ignored: anchored",
@@ -157,6 +158,18 @@ var ignoreTree = map[string]string{
 	"sub/deeper/local.txt": "listed",
 	"sub/deeper/x.go":      "ignored: sub's *.go applies below",
 	"sub/deeper/x.log":     "ignored: root *.log applies below",
+	"manual/x.md":          "ignored: a/**/b matches zero directories",
+	"manual/a/b/y.md":      "ignored: a/**/b matches several",
+	"manual/keep.txt":      "listed",
+	"Temp1":                "ignored: class",
+	"temp2":                "ignored: class",
+	"xtemp":                "listed",
+	// A whitelist: ignore everything, re-include directories and Go files.
+	"wl/.gitignore": "*\n!*/\n!*.go\n",
+	"wl/a.go":       "listed",
+	"wl/b.txt":      "ignored by the whitelist",
+	"wl/deep/c.go":  "listed",
+	"wl/deep/d.md":  "ignored by the whitelist",
 }
 
 func TestIgnoreRules(t *testing.T) {
@@ -168,7 +181,8 @@ func TestIgnoreRules(t *testing.T) {
 	}
 	var want []string
 	for p, content := range ignoreTree {
-		if strings.HasPrefix(content, "listed") || strings.HasPrefix(content, "kept") || strings.HasSuffix(p, ".gitignore") {
+		isIgnoreFile := strings.HasSuffix(p, ".gitignore") && p != "wl/.gitignore"
+		if strings.HasPrefix(content, "listed") || strings.HasPrefix(content, "kept") || isIgnoreFile {
 			want = append(want, p)
 		}
 	}

@@ -32,8 +32,11 @@ func (o Options) maxFileSize() int64 {
 // A SkipReason says why a path is not indexed. Its value is meant for messages and JSON.
 type SkipReason string
 
-// Reasons for skipping a path. Walk and Filter report all but SkipBinary, which needs the file's
-// content and comes from ReadText (and Report.Note).
+// Reasons for skipping a path. Walk and Filter.Stat judge by name and by what a stat tells:
+// every reason but SkipBinary, which needs the content. ReadText judges the content: SkipBinary,
+// and again SkipTooLarge, SkipUnreadable and SkipSpecial, since a file can change after the walk.
+// Filter.Skip gives only SkipIgnored, SkipSecret and SkipOutsideRoot. Report.Note folds
+// ReadText's verdicts into a Walk's Report.
 const (
 	SkipIgnored        SkipReason = "ignored"              // .gitignore, info/exclude, .raglsignore, user config, or .git
 	SkipSecret         SkipReason = "secret"               // matches a secret pattern

@@ -160,7 +160,7 @@ func (w *Watcher) Run(ctx context.Context, emit func(Batch)) error {
 	w.watched[""] = w.root
 	w.resync(ctx)
 	// .git is never walked, but its info/exclude holds ignore rules.
-	if info := filepath.Join(gitDir(w.root), "info"); isDir(info) {
+	if info := filepath.Join(gitDir(w.root), "info"); statIsDir(info) {
 		if err := fsw.Add(info); err != nil {
 			w.errs = append(w.errs, fmt.Errorf("watching %s: %w", info, watchErr(err)))
 		}
@@ -208,11 +208,6 @@ func (w *Watcher) Run(ctx context.Context, emit func(Batch)) error {
 			}
 		}
 	}
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }
 
 // watchErr explains the one fsnotify failure users can fix themselves.
@@ -381,6 +376,7 @@ func (w *Watcher) removed(rel string) {
 				w.unwatch(r, abs)
 			}
 		}
+		w.filter.forget(rel)
 		for real, r := range w.scan.seenDirs {
 			if r == rel || strings.HasPrefix(r, prefix) {
 				delete(w.scan.seenDirs, real)

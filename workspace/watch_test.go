@@ -447,6 +447,17 @@ func TestWatchBatching(t *testing.T) {
 			want:    []Change{{Path: "d", Op: Removed, Dir: true}, {Path: "d", Op: Changed}},
 		},
 		{
+			name:    "directory replaced by one with other ignore rules",
+			initial: map[string]string{"n/.gitignore": "*.txt\n", "n/old.md": "x"},
+			steps: []step{
+				{remove("n"), "n", fsnotify.Remove},
+				{func(root string) {
+					writeTree(t, root, map[string]string{"n/.gitignore": "*.md\n", "n/a.txt": "x", "n/b.md": "y"})
+				}, "n", fsnotify.Create},
+			},
+			want: []Change{{Path: "n", Op: Removed, Dir: true}, {Path: "n/.gitignore", Op: Changed}, {Path: "n/a.txt", Op: Changed}},
+		},
+		{
 			name:  "directory created with contents",
 			steps: []step{{write("n/m/x.go"), "n", fsnotify.Create}, {nil, "n/m", fsnotify.Create}, {nil, "n/m/x.go", fsnotify.Create}},
 			want:  []Change{{Path: "n/m/x.go", Op: Changed}},

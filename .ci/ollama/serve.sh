@@ -72,6 +72,16 @@ running_pid() {
 	echo "$pid"
 }
 
+stop_on_failure() {
+	local rc=$1
+	if [ "$rc" -ne 0 ]; then
+		say "stopping the server this run started"
+		kill -TERM -- "-$pid" 2>/dev/null || true
+		rm -f "$pidfile"
+	fi
+	exit "$rc"
+}
+
 start=$(now_ms)
 if pid=$(running_pid) && api GET /api/version >/dev/null 2>&1; then
 	say "reusing the server already running as pid $pid on $host"
@@ -86,8 +96,13 @@ else
 	setsid "$bin" serve </dev/null >"$log" 2>&1 &
 	pid=$!
 	echo "$pid" >"$pidfile"
+	disown "$pid"
+	# A server this run started but could not make ready is of no use to
+	# anyone: take it down again when the script fails from here on.
+	trap 'stop_on_failure $?' EXIT
 	ready=
-	for _ in $(seq 1 300); do
+	deadline=$((start + 30000))
+	while [ "$(now_ms)" -lt "$deadline" ]; do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			tail -n 30 "$log" >&2 || true
 			die "ollama serve exited during start-up (log above, full log in $log)"
@@ -100,7 +115,7 @@ else
 	done
 	if [ -z "$ready" ]; then
 		tail -n 30 "$log" >&2 || true
-		die "ollama serve did not answer on $host within 30 s (log above); stop it with .ci/ollama/stop.sh"
+		die "ollama serve did not answer on $host within 30 s (log above)"
 	fi
 	say "server ready in $(($(now_ms) - start)) ms: $(api GET /api/version)"
 fi

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"ragls/engine"
 	"ragls/workspace"
 )
 
@@ -30,9 +31,15 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"serve", "serve [--log LEVEL]", "run the language server on stdin/stdout (what editors start)", runServe},
 		{"index", "index [--root DIR] [--json]", "index a directory, updating its stored index", runIndex},
 		{"search", "search [--root DIR] [-k N] [--json] QUERY...", "ranked chunks for a free-text or code query", runSearch},
 		{"context", "context [--root DIR] [--budget TOKENS] [--json] FILE:LINE:COL | --batch", "the cross-file context a model would see at a position", runContext},
+		{"eval", "eval [--root DIR] [--lang go|python|js] [-n 300] [--budget 1024] [--seed 1] [--json]", "measure how often the context holds the definition a call needs", runEval},
+		{"explain", "explain [--root DIR] FILE:LINE[-LINE]", "stream an explanation of that code, with repository context", runExplain},
+		{"complete", "complete [--root DIR] [--prompt] FILE:LINE:COL", "print the completion an editor would get there", runComplete},
+		{"doctor", "doctor [--root DIR]", "check the settings, the model server, each model and the index", runDoctor},
+		{"bench", "bench [--root DIR] [-n N] [--json]", "measure indexing, context and search speed and memory", runBench},
 	}
 }
 
@@ -42,6 +49,9 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func run(ctx context.Context, args []string, e env) int {
+	if len(args) == 0 && e.stdin == os.Stdin && startedByEditor() {
+		args = []string{"serve"}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printHelp(e.stdout)
 		return 0
@@ -56,6 +66,11 @@ func run(ctx context.Context, args []string, e env) int {
 			return 0
 		case errors.Is(err, flag.ErrHelp):
 			return 0
+		case errors.As(err, new(exitError)):
+			var x exitError
+			errors.As(err, &x)
+			fmt.Fprintf(e.stderr, "ragls %s: %v\n", c.name, err)
+			return x.code
 		case errors.As(err, new(usageError)):
 			fmt.Fprintf(e.stderr, "ragls %s: %v\nusage: ragls %s\n", c.name, err, c.usage)
 			return 2
@@ -77,7 +92,9 @@ func printHelp(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  ragls %-62s %s\n", c.usage, c.short)
 	}
-	fmt.Fprintln(w, "\nEnvironment: RAGLS_CACHE_DIR (where indexes are stored).")
+	fmt.Fprintln(w, "\nEnvironment: RAGLS_CACHE_DIR (where indexes are stored), RAGLS_MODEL_URL, RAGLS_API_KEY,")
+	fmt.Fprintln(w, "RAGLS_CHAT_MODEL, RAGLS_COMPLETION_MODEL, RAGLS_EMBEDDING_MODEL, RAGLS_MODEL_TIMEOUT, RAGLS_CONFIG")
+	fmt.Fprintln(w, "(settings file), RAGLS_EMBEDDER=model (use the model server's embeddings for the index).")
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.
@@ -109,21 +126,26 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// openRoot opens a session on one root with the configuration from the environment.
-func openRoot(e env, dir string) (*workspace.Session, *workspace.Root, error) {
+// openRoot opens the engine on one root with its stored index, configured from the
+// environment, without scanning the directory.
+func openRoot(e env, dir string) (*engine.Engine, *workspace.Root, error) {
 	if dir == "" {
 		dir = "."
 	}
-	s := workspace.NewSession(workspace.Config{
+	eng, err := engine.New(engine.Options{
 		CacheDir: workspace.DefaultCacheDir(e.getenv),
+		Getenv:   e.getenv,
 		Logger:   slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
-	r, err := s.AddRoot(dir)
 	if err != nil {
-		s.Close()
 		return nil, nil, err
 	}
-	return s, r, nil
+	r, err := eng.OpenRoot(dir)
+	if err != nil {
+		eng.Close()
+		return nil, nil, err
+	}
+	return eng, r, nil
 }
 
 // ensureIndexed syncs a root that has never been indexed, telling the user why it waits.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"ragls/engine"
 	"ragls/indexer"
 	"ragls/workspace"
 )
@@ -42,13 +43,13 @@ func runContext(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *batch {
-		return contextBatch(ctx, e, r, *budget)
+		return contextBatch(ctx, e, s, r, *budget)
 	}
 	file, line, col, err := parsePosition(pos[0])
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	res, err := contextAt(ctx, r, file, line, col, nil, *budget)
+	res, err := contextAt(ctx, s, r, file, line, col, nil, *budget)
 	if err != nil {
 		return err
 	}
@@ -88,7 +89,7 @@ func parsePosition(s string) (file string, line, col int, err error) {
 
 // contextAt assembles context at a 1-based line and byte column of file; content, if not nil,
 // is the buffer as an editor holds it.
-func contextAt(ctx context.Context, r *workspace.Root, file string, line, col int, content *string, budget int) (indexer.ContextResult, error) {
+func contextAt(ctx context.Context, eng *engine.Engine, r *workspace.Root, file string, line, col int, content *string, budget int) (indexer.ContextResult, error) {
 	if !filepath.IsAbs(file) {
 		file = filepath.Join(".", file)
 	}
@@ -96,7 +97,7 @@ func contextAt(ctx context.Context, r *workspace.Root, file string, line, col in
 	if err != nil {
 		return indexer.ContextResult{}, err
 	}
-	req := indexer.ContextRequest{Path: rel, Budget: budget}
+	req := indexer.ContextRequest{Path: rel, Budget: budget, Counter: eng.Counter()}
 	text, indexed := r.Index.Content(rel)
 	switch {
 	case content != nil:
@@ -116,7 +117,7 @@ func contextAt(ctx context.Context, r *workspace.Root, file string, line, col in
 	return r.Index.Context(ctx, req)
 }
 
-func contextBatch(ctx context.Context, e env, r *workspace.Root, budget int) error {
+func contextBatch(ctx context.Context, e env, eng *engine.Engine, r *workspace.Root, budget int) error {
 	in := bufio.NewScanner(e.stdin)
 	in.Buffer(make([]byte, 1<<20), 64<<20)
 	out := bufio.NewWriter(e.stdout)
@@ -143,7 +144,7 @@ func contextBatch(ctx context.Context, e env, r *workspace.Root, budget int) err
 			if !filepath.IsAbs(file) {
 				file = filepath.Join(r.Dir, filepath.FromSlash(file))
 			}
-			c, err := contextAt(ctx, r, file, q.Line, q.Col, q.Content, budget)
+			c, err := contextAt(ctx, eng, r, file, q.Line, q.Col, q.Content, budget)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

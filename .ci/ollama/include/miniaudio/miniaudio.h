@@ -24,15 +24,11 @@ typedef uint64_t ma_uint64;
 
 typedef int ma_result;
 #define MA_SUCCESS 0
-#define MA_ERROR (-1)
-#define MA_NOT_IMPLEMENTED (-29)
+/* What every decoding call answers; any non-zero value means failure. */
+#define RAGLS_MA_STUB_NO_AUDIO (-1)
 
 typedef enum {
     ma_format_unknown = 0,
-    ma_format_u8 = 1,
-    ma_format_s16 = 2,
-    ma_format_s24 = 3,
-    ma_format_s32 = 4,
     ma_format_f32 = 5
 } ma_format;
 
@@ -66,7 +62,7 @@ MA_API inline ma_result ma_decoder_init_memory(const void *data, size_t size, co
         decoder->config.channels = 0;
         decoder->config.sampleRate = 0;
     }
-    return MA_NOT_IMPLEMENTED;
+    return RAGLS_MA_STUB_NO_AUDIO;
 }
 
 MA_API inline ma_result ma_decoder_get_length_in_pcm_frames(ma_decoder *decoder, ma_uint64 *length)
@@ -75,7 +71,7 @@ MA_API inline ma_result ma_decoder_get_length_in_pcm_frames(ma_decoder *decoder,
     if (length != NULL) {
         *length = 0;
     }
-    return MA_NOT_IMPLEMENTED;
+    return RAGLS_MA_STUB_NO_AUDIO;
 }
 
 MA_API inline ma_result ma_decoder_read_pcm_frames(ma_decoder *decoder, void *frames_out, ma_uint64 frame_count, ma_uint64 *frames_read)
@@ -86,7 +82,7 @@ MA_API inline ma_result ma_decoder_read_pcm_frames(ma_decoder *decoder, void *fr
     if (frames_read != NULL) {
         *frames_read = 0;
     }
-    return MA_NOT_IMPLEMENTED;
+    return RAGLS_MA_STUB_NO_AUDIO;
 }
 
 MA_API inline ma_result ma_decoder_uninit(ma_decoder *decoder)

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"ragls/engine"
+	"ragls/indexer"
+	"ragls/lsp"
+	"ragls/prompts"
+	"ragls/workspace"
+)
+
+// openEngine opens an engine on one root with its stored index (indexing it first if it has
+// none), as the model-backed commands need.
+func openEngine(ctx context.Context, e env, dir string) (*engine.Engine, *workspace.Root, error) {
+	eng, r, err := openRoot(e, dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ensureIndexed(ctx, e, r); err != nil {
+		eng.Close()
+		return nil, nil, err
+	}
+	return eng, r, nil
+}
+
+// readDoc reads a file named on the command line as the engine's document.
+func readDoc(file string) (lsp.Doc, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return lsp.Doc{}, err
+	}
+	b, err := os.ReadFile(abs)
+	if err != nil {
+		return lsp.Doc{}, fmt.Errorf("reading %s: %w", file, err)
+	}
+	return lsp.Doc{Path: abs, Text: string(b)}, nil
+}
+
+func runExplain(ctx context.Context, e env, args []string) error {
+	fs := newFlags("explain", e)
+	root := fs.String("root", ".", "workspace root")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"give one FILE:LINE or FILE:LINE-LINE"}
+	}
+	file, from, to, err := parseLineRange(pos[0])
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	doc, err := readDoc(file)
+	if err != nil {
+		return err
+	}
+	eng, _, err := openEngine(ctx, e, *root)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	start := indexer.Offset(doc.Text, from, 1)
+	end := start
+	if to > 0 {
+		end = indexer.Offset(doc.Text, to+1, 1)
+	}
+	streamed := false
+	text, err := eng.Explain(ctx, doc, start, end, func(delta string) {
+		streamed = true
+		fmt.Fprint(e.stdout, delta)
+	})
+	if err != nil {
+		return err
+	}
+	if !streamed {
+		fmt.Fprint(e.stdout, text)
+	}
+	fmt.Fprintln(e.stdout)
+	return nil
+}
+
+// parseLineRange splits FILE:LINE or FILE:LINE-LINE; to is 0 for a single line.
+func parseLineRange(s string) (file string, from, to int, err error) {
+	i := strings.LastIndexByte(s, ':')
+	if i <= 0 {
+		return "", 0, 0, fmt.Errorf("%q is not FILE:LINE or FILE:LINE-LINE", s)
+	}
+	a, b, isRange := strings.Cut(s[i+1:], "-")
+	from, err1 := strconv.Atoi(a)
+	if isRange {
+		to, err = strconv.Atoi(b)
+	}
+	if err1 != nil || err != nil || from < 1 || (isRange && to < from) {
+		return "", 0, 0, fmt.Errorf("%q: lines must be numbers from 1, the range ascending", s)
+	}
+	return s[:i], from, to, nil
+}
+
+func runComplete(ctx context.Context, e env, args []string) error {
+	fs := newFlags("complete", e)
+	root := fs.String("root", ".", "workspace root")
+	showPrompt := fs.Bool("prompt", false, "print the prompt that would be sent instead of asking the model")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageError{"give one FILE:LINE:COL"}
+	}
+	file, line, col, err := parsePosition(pos[0])
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	doc, err := readDoc(file)
+	if err != nil {
+		return err
+	}
+	eng, _, err := openEngine(ctx, e, *root)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	off := indexer.Offset(doc.Text, line, col)
+	if *showPrompt {
+		p, err := eng.CompletionPrompt(ctx, doc, off)
+		if err != nil {
+			return err
+		}
+		if p.Text != "" {
+			fmt.Fprintln(e.stdout, p.Text)
+		} else {
+			return json.NewEncoder(e.stdout).Encode(p.Messages)
+		}
+		return nil
+	}
+	text, err := eng.Complete(ctx, doc, off)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, text)
+	return nil
+}
+
+func runDoctor(ctx context.Context, e env, args []string) error {
+	fs := newFlags("doctor", e)
+	root := fs.String("root", ".", "workspace root whose index to check")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
+	}
+	w := e.stdout
+	problems := 0
+	bad := func(format string, a ...any) {
+		problems++
+		fmt.Fprintf(w, "  ✗ "+format+"\n", a...)
+	}
+	good := func(format string, a ...any) { fmt.Fprintf(w, "  ✓ "+format+"\n", a...) }
+
+	cfg, cfgErr := prompts.LoadConfig(e.getenv("RAGLS_CONFIG"), nil, e.getenv)
+	fmt.Fprintln(w, "Settings")
+	path := e.getenv("RAGLS_CONFIG")
+	if path == "" {
+		path, _ = prompts.DefaultConfigPath()
+	}
+	if _, err := os.Stat(path); err == nil {
+		good("config file %s", path)
+	} else {
+		fmt.Fprintf(w, "    no config file at %s (defaults and RAGLS_* variables in force)\n", path)
+	}
+	if cfgErr != nil {
+		bad("%v", cfgErr)
+	}
+	if err := cfg.Validate(); err != nil {
+		bad("%v", err)
+	}
+	fmt.Fprintf(w, "    model URL %s; chat %s; completion %s (FIM: %s); embeddings %s\n",
+		cfg.BaseURL, cfg.ChatModel, cfg.CompletionModel, prompts.FamilyForModel(cfg.CompletionModel, cfg.FIM), cfg.EmbeddingModel)
+	fmt.Fprintf(w, "    context window %d tokens, max output %d, timeout %s\n", cfg.ContextWindow, cfg.MaxTokens, cfg.Timeout)
+
+	fmt.Fprintln(w, "Model server")
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	probe := prompts.NewClient(cfg, nil).Probe(pctx)
+	switch {
+	case !probe.Reachable:
+		bad("%v", probe.Err)
+	default:
+		kind := probe.Server
+		if kind == "" {
+			kind = "an OpenAI-compatible server"
+		}
+		if probe.Version != "" {
+			kind += " " + probe.Version
+		}
+		good("%s answers at %s, serving %d models", kind, probe.URL, len(probe.Models))
+		if probe.Err != nil {
+			bad("%v", probe.Err)
+		}
+		for _, c := range probe.Checks {
+			if c.Err != nil {
+				bad("%s model %s: %v", c.Role, c.Model, c.Err)
+			} else {
+				good("%s model %s answers in %d ms", c.Role, c.Model, c.Latency.Milliseconds())
+			}
+		}
+	}
+
+	fmt.Fprintln(w, "Index")
+	s, r, err := openRoot(e, *root)
+	if err != nil {
+		bad("%v", err)
+	} else {
+		defer s.Close()
+		switch st := r.Index.Stats(); {
+		case r.LoadNote != "":
+			bad("%s", r.LoadNote)
+		case st.Files == 0:
+			bad("no index for %s yet: run `ragls index --root %s`", r.Dir, r.Dir)
+		default:
+			good("%s: %d files, %d chunks, %d symbols (%s), stored in %s", r.Dir, st.Files, st.Chunks, st.Defs, st.Embedder, r.IndexFile)
+		}
+	}
+	if problems > 0 {
+		return exitError{code: 1, err: fmt.Errorf("%d problem(s) found", problems)}
+	}
+	fmt.Fprintln(w, "All is well.")
+	return nil
+}

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"ragls/indexer"
+	"ragls/lsp"
+)
+
+// identAt finds the identifier touching offset in text and the qualifier before it ("bytes" in
+// "bytes.NewReader"), with the identifier's byte range.
+func identAt(text string, offset int) (name, qualifier string, start, end int) {
+	offset = min(max(offset, 0), len(text))
+	isPart := func(c byte) bool {
+		return c == '_' || c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+	}
+	start, end = offset, offset
+	for start > 0 && isPart(text[start-1]) {
+		start--
+	}
+	for end < len(text) && isPart(text[end]) {
+		end++
+	}
+	if start == end || (text[start] >= '0' && text[start] <= '9') {
+		return "", "", offset, offset
+	}
+	name = text[start:end]
+	if start > 1 && text[start-1] == '.' {
+		q := start - 1
+		for q > 0 && isPart(text[q-1]) {
+			q--
+		}
+		qualifier = text[q : start-1]
+	}
+	return name, qualifier, start, end
+}
+
+// Hover implements lsp.Engine: what the index knows of the identifier at offset — its
+// definition's signature, doc comment and location, and where it is used. It never calls the
+// model, so it answers at once.
+func (e *Engine) Hover(ctx context.Context, doc lsp.Doc, offset int) (lsp.Hover, error) {
+	name, qual, start, end := identAt(doc.Text, offset)
+	if name == "" {
+		return lsp.Hover{}, nil
+	}
+	r, rel, ok := e.locate(doc.Path)
+	if !ok {
+		return lsp.Hover{}, nil
+	}
+	defs := r.Index.Definitions(name, rel, qual)
+	if len(defs) == 0 {
+		return lsp.Hover{}, ctx.Err()
+	}
+	d := defs[0]
+	var b strings.Builder
+	lang := indexer.LangOf(d.Path)
+	fmt.Fprintf(&b, "```%s\n%s\n```\n", fenceTag(lang), d.Signature)
+	if d.Doc != "" {
+		b.WriteString("\n" + d.Doc + "\n")
+	}
+	kind := d.Kind
+	if d.Container != "" {
+		kind += " of " + d.Container
+	}
+	fmt.Fprintf(&b, "\n*%s* defined in `%s:%d`", kind, d.Path, d.Line)
+	if len(defs) > 1 {
+		var others []string
+		for _, o := range defs[1:min(len(defs), 4)] {
+			others = append(others, fmt.Sprintf("`%s:%d`", o.Path, o.Line))
+		}
+		more := ""
+		if len(defs) > 4 {
+			more = fmt.Sprintf(" and %d more", len(defs)-4)
+		}
+		fmt.Fprintf(&b, "; also %s%s", strings.Join(others, ", "), more)
+	}
+	uses, total := r.Index.Uses(name, 5)
+	if total > 0 {
+		var list []string
+		for _, u := range uses {
+			list = append(list, fmt.Sprintf("`%s:%d`", u.Path, u.Line))
+		}
+		more := ""
+		if total > len(uses) {
+			more = fmt.Sprintf(", … (%d in all)", total)
+		}
+		fmt.Fprintf(&b, "\n\nUsed in %s%s", strings.Join(list, ", "), more)
+	}
+	b.WriteString("\n")
+	return lsp.Hover{Markdown: b.String(), Start: start, End: end}, nil
+}
+
+// fenceTag is the Markdown code fence tag for a language of indexer.LangOf.
+func fenceTag(lang string) string {
+	switch lang {
+	case "text":
+		return ""
+	case "tsx":
+		return "tsx"
+	}
+	return lang
+}
