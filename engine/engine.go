@@ -171,9 +171,28 @@ func (e *Engine) OpenRoot(dir string) (*workspace.Root, error) {
 	return e.session.AddRoot(dir)
 }
 
-// keepFresh indexes a root, reporting progress, then watches it until ctx is done.
+// keepFresh indexes a root, reporting progress, and with Options.Watch keeps it fresh until
+// ctx is done. The watches go in before the scan, so no change falls between the two.
 func (e *Engine) keepFresh(ctx context.Context, r *workspace.Root) {
 	defer e.bg.Done()
+	if !e.opts.Watch {
+		e.sync(ctx, r)
+		return
+	}
+	err := r.Watch(ctx, 50*time.Millisecond, 10*time.Second, func() { e.sync(ctx, r) }, func(ev workspace.WatchEvent) {
+		if ev.Err != nil && ctx.Err() == nil {
+			e.opts.Logger.Warn("applying file changes", "root", r.Dir, "err", ev.Err)
+		}
+	})
+	if err != nil && ctx.Err() == nil {
+		// Without a watcher the index still follows the editor's saves (FilesChanged).
+		e.opts.Logger.Warn("file watching failed; following the editor's saves only", "root", r.Dir, "err", err)
+		e.sync(ctx, r)
+	}
+}
+
+// sync brings a root's index up to date, reporting progress.
+func (e *Engine) sync(ctx context.Context, r *workspace.Root) {
 	key := "index:" + r.Dir
 	title := "Indexing " + filepath.Base(r.Dir)
 	e.emit(lsp.Event{Kind: lsp.EventProgress, Key: key, Title: title, Message: "scanning files"})
@@ -190,18 +209,6 @@ func (e *Engine) keepFresh(ctx context.Context, r *workspace.Root) {
 		e.emit(lsp.Event{Kind: lsp.EventProblem, Key: "index-failed:" + r.Dir, Message: fmt.Sprintf("ragls could not index %s: %v", r.Dir, err)})
 	}
 	e.emit(lsp.Event{Kind: lsp.EventProgress, Key: key, Title: title, Percent: 100, Message: msg, Done: true})
-	if !e.opts.Watch || ctx.Err() != nil {
-		return
-	}
-	err = r.Watch(ctx, 50*time.Millisecond, 10*time.Second, func(ev workspace.WatchEvent) {
-		if ev.Err != nil && ctx.Err() == nil {
-			e.opts.Logger.Warn("applying file changes", "root", r.Dir, "err", ev.Err)
-		}
-	})
-	if err != nil && ctx.Err() == nil {
-		// Without a watcher the index still follows the editor's saves (FilesChanged).
-		e.opts.Logger.Warn("file watching stopped", "root", r.Dir, "err", err)
-	}
 }
 
 // FilesChanged implements lsp.Engine: each file is read again, or dropped if it is gone.

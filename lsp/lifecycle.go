@@ -61,7 +61,7 @@ func (s *Server) initialize(params []byte) (any, error) {
 	s.log.Info("initialized", "client", p.ClientInfo.Name, "roots", roots, "positionEncoding", sess.enc.kind())
 	return &protocol.InitializeResult{
 		Capabilities: serverCapabilities(sess.enc),
-		ServerInfo:   protocol.ServerInfo{Name: "ragls", Version: protocol.NewOptional(s.version)},
+		ServerInfo:   serverInfo(s.version),
 	}, nil
 }
 
@@ -239,3 +239,11 @@ func (s *Server) pullConfiguration(ctx context.Context) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func serverInfo(version string) protocol.ServerInfo {
+	info := protocol.ServerInfo{Name: "ragls"}
+	if version != "" {
+		info.Version = protocol.NewOptional(version)
+	}
+	return info
+}

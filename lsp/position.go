@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -147,5 +146,3 @@ func rangeOffsets(text string, r protocol.Range, enc encoding) (start, end int) 
 func rangeOf(text string, start, end int, enc encoding) protocol.Range {
 	return protocol.Range{Start: positionOf(text, start, enc), End: positionOf(text, end, enc)}
 }
-
-func formatPos(p protocol.Position) string { return fmt.Sprintf("%d:%d", p.Line, p.Character) }

@@ -191,7 +191,7 @@ func TestBuildCompletionChatFallback(t *testing.T) {
 		t.Fatalf("fallback prompt %+v", pr)
 	}
 	sys, user := pr.Messages[0].Content, pr.Messages[1].Content
-	if !strings.Contains(sys, "<CURSOR>") || !strings.Contains(sys, "python") {
+	if !strings.Contains(sys, "<CURSOR>") || !strings.Contains(sys, "Python") {
 		t.Errorf("system: %q", sys)
 	}
 	if !strings.Contains(user, "def f():\n    return <CURSOR>\n") || strings.Index(user, "b.py") > strings.Index(user, "a.py") {

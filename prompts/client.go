@@ -116,11 +116,11 @@ func (c *Client) Chat(ctx context.Context, req ChatRequest, onDelta func(string)
 func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string), allowEmpty bool) (ChatResult, error) {
 	model := pick(req.Model, c.cfg.ChatModel)
 	oreq := openai.ChatCompletionRequest{
-		Model:     model,
-		MaxTokens: pickInt(req.MaxTokens, c.cfg.MaxTokens),
-		Stop:      pickStop(req.Stop, c.cfg.Stop),
-		Stream:    onDelta != nil,
+		Model:  model,
+		Stop:   pickStop(req.Stop, c.cfg.Stop),
+		Stream: onDelta != nil,
 	}
+	maxTokens := pickInt(req.MaxTokens, c.cfg.MaxTokens)
 	for _, m := range req.Messages {
 		oreq.Messages = append(oreq.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
 	}
@@ -142,7 +142,10 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 	var refusal string
 	delivered := false
 	err := c.do(ctx, roleChat, model, "/chat/completions", &delivered, func(ctx context.Context) error {
-		ctx = withBodyFields(ctx, map[string]any{"temperature": temp})
+		// max_tokens goes around go-openai too: its client-side check for OpenAI's reasoning
+		// models refuses max_tokens for any model whose name starts with "o1", "o3", "gpt-5"...,
+		// which a local model may well be called.
+		ctx = withBodyFields(ctx, map[string]any{"temperature": temp, "max_tokens": maxTokens})
 		if onDelta == nil {
 			resp, err := c.api.CreateChatCompletion(ctx, oreq)
 			if err != nil {

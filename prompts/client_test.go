@@ -558,3 +558,29 @@ func TestProbeRecognisesServers(t *testing.T) {
 		}
 	}
 }
+
+func TestCallerDeadlineAndReasoningNames(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if r.URL.Query().Get("hang") != "" || n == 1 {
+			<-r.Context().Done()
+			return
+		}
+		writeJSON(w, 200, chatJSON("ok"))
+	})
+	c := f.client()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := c.Chat(ctx, ChatRequest{Messages: []Message{{Role: RoleUser, Content: "hi"}}}, nil)
+	if !errors.Is(err, KindTimeout) || !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "RAGLS_MODEL_TIMEOUT") {
+		t.Errorf("caller deadline: %v", err)
+	}
+	// go-openai refuses max_tokens for names like OpenAI's reasoning models; a local model may
+	// have such a name.
+	res, err := c.Chat(context.Background(), ChatRequest{Model: "o3-local", MaxTokens: 5, Messages: []Message{{Role: RoleUser, Content: "hi"}}}, nil)
+	if err != nil || res.Text != "ok" {
+		t.Fatalf("o3-local: %v", err)
+	}
+	if b := f.requests()[1].Body; b["max_tokens"] != 5.0 || b["model"] != "o3-local" {
+		t.Errorf("request %v", b)
+	}
+}

@@ -220,14 +220,20 @@ func (c *Client) classify(ctx context.Context, err error, url, model string, r r
 	}
 	e := &ModelError{URL: url, Model: model, Err: err}
 	if cerr := ctx.Err(); cerr != nil {
-		if errors.Is(context.Cause(ctx), errTimeout) {
+		e.Err = cerr
+		switch {
+		case errors.Is(context.Cause(ctx), errTimeout):
 			e.Kind = KindTimeout
 			e.Msg = fmt.Sprintf("no complete answer within %s", c.cfg.Timeout)
-		} else {
+			e.Fix = c.fix(e.Kind, model, r)
+		case errors.Is(cerr, context.DeadlineExceeded):
+			// The caller's own deadline, not Config.Timeout: raising the setting would not help.
+			e.Kind = KindTimeout
+			e.Msg = "the caller's deadline passed"
+			e.Fix = "use a faster model or ask for fewer tokens"
+		default:
 			e.Kind = KindCanceled
-			e.Err = cerr
 		}
-		e.Fix = c.fix(e.Kind, model, r)
 		return e
 	}
 

@@ -114,7 +114,7 @@ func (p *Prompter) Counter() *Counter { return p.counter }
 // templateData is what templates see. Fields are documented for template authors.
 type templateData struct {
 	Action      string    // the action name
-	Language    string    // display name, "code" when unknown
+	Language    string    // display name ("Go", "TypeScript"); "code" when unknown
 	Tag         string    // Markdown fence tag, e.g. "go"
 	Path        string    // current file
 	StartLine   int       // first line of Code, 0 if unknown
@@ -155,14 +155,11 @@ func (p *Prompter) Render(action string, in ActionInput) ([]Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", action, err)
 	}
-	return []Message{{Role: RoleSystem, Content: strings.TrimSpace(sb.String())}, {Role: RoleUser, Content: user}}, nil
+	return []Message{{Role: RoleSystem, Content: strings.TrimSpace(sb.String())}, {Role: RoleUser, Content: strings.TrimSpace(user)}}, nil
 }
 
 func (p *Prompter) data(action string, in ActionInput) templateData {
-	lang := in.Language
-	if lang == "" {
-		lang = "code"
-	}
+	lang := languageName(in.Language)
 	return templateData{
 		Action: action, Language: lang, Tag: fenceTag(in.Language), Path: pick(in.Path, "(unnamed)"),
 		StartLine: in.StartLine, Code: in.Code, Before: in.Before, After: in.After,
@@ -277,4 +274,44 @@ func fenceTag(lang string) string {
 	default:
 		return l
 	}
+}
+
+// languageName is how prompts name a language: models follow "Go" and "C++" better than the
+// identifiers editors use ("go", "cpp").
+func languageName(id string) string {
+	switch strings.ToLower(id) {
+	case "":
+		return "code"
+	case "go", "golang":
+		return "Go"
+	case "python":
+		return "Python"
+	case "javascript", "javascriptreact", "jsx":
+		return "JavaScript"
+	case "typescript", "typescriptreact", "tsx":
+		return "TypeScript"
+	case "rust":
+		return "Rust"
+	case "java":
+		return "Java"
+	case "c":
+		return "C"
+	case "cpp", "c++":
+		return "C++"
+	case "csharp", "c#":
+		return "C#"
+	case "ruby":
+		return "Ruby"
+	case "php":
+		return "PHP"
+	case "kotlin":
+		return "Kotlin"
+	case "swift":
+		return "Swift"
+	case "lua":
+		return "Lua"
+	case "shellscript", "shell", "bash", "sh":
+		return "shell"
+	}
+	return id
 }

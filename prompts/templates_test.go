@@ -21,7 +21,7 @@ func TestRenderEveryAction(t *testing.T) {
 			t.Fatalf("%s: messages %+v", action, msgs)
 		}
 		sys, user := msgs[0].Content, msgs[1].Content
-		if !strings.Contains(strings.ToLower(sys), "never invent") || !strings.Contains(sys, "go") {
+		if !strings.Contains(strings.ToLower(sys), "never invent") || !strings.Contains(sys, "Go") {
 			t.Errorf("%s: system prompt lacks the rule or the language: %q", action, sys)
 		}
 		if (SchemaFor(action) != nil) != strings.Contains(sys, "JSON object") {
@@ -39,6 +39,19 @@ func TestRenderEveryAction(t *testing.T) {
 			if !strings.Contains(user, want) {
 				t.Errorf("%s: user message lacks %q", action, want)
 			}
+		}
+	}
+}
+
+// The system message is the head of every request; it must not change with the file or the
+// selection, or the server's prompt cache would miss on every request.
+func TestRenderSystemPromptStable(t *testing.T) {
+	p := testPrompter(t)
+	for _, action := range Actions() {
+		a, _ := p.Render(action, ActionInput{Language: "go", Path: "a/one.go", Code: "x", StartLine: 3})
+		b, _ := p.Render(action, ActionInput{Language: "go", Path: "b/two.go", Code: "y", StartLine: 90, Diagnostic: "d", Instruction: "i"})
+		if a[0] != b[0] {
+			t.Errorf("%s: system prompt varies with the input", action)
 		}
 	}
 }
@@ -108,7 +121,7 @@ func TestTemplateOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if msgs[0].Content != "Custom rust explainer. Never invent APIs." {
+	if msgs[0].Content != "Custom Rust explainer. Never invent APIs." {
 		t.Errorf("override not used: %q", msgs[0].Content)
 	}
 	msgs, _ = p.Render(ActionFix, ActionInput{Language: "rust", Code: "fn main() {}"})

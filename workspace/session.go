@@ -414,12 +414,14 @@ type WatchEvent struct {
 
 // Watch keeps the root's index fresh until ctx is done: it watches the directory tree, applies
 // every batch of changes, rescans after lost events, and saves the index once changes have
-// settled for saveAfter (0 means 5 s). onEvent, if not nil, hears of every batch applied.
-func (r *Root) Watch(ctx context.Context, debounce, saveAfter time.Duration, onEvent func(WatchEvent)) error {
+// settled for saveAfter (0 means 5 s). ready, if not nil, is called once every directory is
+// watched: a Sync started then misses no change. onEvent, if not nil, hears of every batch.
+func (r *Root) Watch(ctx context.Context, debounce, saveAfter time.Duration, ready func(), onEvent func(WatchEvent)) error {
 	w, err := NewWatcher(r.Dir, r.session.cfg.Options, debounce)
 	if err != nil {
 		return fmt.Errorf("watching %s: %w", r.Dir, err)
 	}
+
 	if saveAfter <= 0 {
 		saveAfter = 5 * time.Second
 	}
@@ -435,6 +437,21 @@ func (r *Root) Watch(ctx context.Context, debounce, saveAfter time.Duration, onE
 			r.session.cfg.Logger.Warn("cannot save index", "err", err)
 		}
 	}()
+	// ready runs beside the watch loop, and Watch returns only after it has: a caller may do
+	// long work there (an initial Sync) that must not outlive the watch.
+	var readyDone sync.WaitGroup
+	defer readyDone.Wait()
+	if ready != nil {
+		readyDone.Add(1)
+		go func() {
+			defer readyDone.Done()
+			select {
+			case <-w.Ready():
+				ready()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	return w.Run(ctx, func(b Batch) {
 		ev := WatchEvent{Root: r.Dir, Rescan: b.Rescan}
 		if b.Rescan {

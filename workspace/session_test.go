@@ -201,7 +201,7 @@ func TestWatchKeepsIndexFresh(t *testing.T) {
 	}
 	events := make(chan WatchEvent, 16)
 	done := make(chan error, 1)
-	go func() { done <- r.Watch(ctx, 20*time.Millisecond, time.Hour, func(e WatchEvent) { events <- e }) }()
+	go func() { done <- r.Watch(ctx, 20*time.Millisecond, time.Hour, nil, func(e WatchEvent) { events <- e }) }()
 
 	// The watcher needs a moment to register its watches; keep writing until it reports.
 	deadline := time.After(10 * time.Second)

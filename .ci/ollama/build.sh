@@ -82,10 +82,13 @@ stage=$(mktemp -d "$bin_dir/.stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 echo "ollama/build.sh: building ollama v$version (a cold build takes several minutes)"
 t=$(now)
+# Go's build cache does not notice edits to headers found through
+# CGO_CPPFLAGS, but it does key on the flags: name the stub's hash in them.
+stub_sum=$(sha256sum "$include_dir/miniaudio/miniaudio.h" | cut -c1-16)
 (
 	cd "$stage"
 	CGO_ENABLED=1 \
-		CGO_CPPFLAGS="-I$include_dir${CGO_CPPFLAGS:+ $CGO_CPPFLAGS}" \
+		CGO_CPPFLAGS="-I$include_dir -DRAGLS_MINIAUDIO_STUB=$stub_sum${CGO_CPPFLAGS:+ $CGO_CPPFLAGS}" \
 		GOBIN="$stage" \
 		go install -ldflags "-s -w -X github.com/ollama/ollama/version.Version=$version" \
 		"github.com/ollama/ollama@v$version"

@@ -88,7 +88,7 @@ func printReport(w io.Writer, root string, r *eval.Report) {
 	fmt.Fprintf(w, "ragls context latency: typed p50 %.1f ms p95 %.1f ms; untyped p50 %.1f ms p95 %.1f ms\n",
 		r.Latency.TypedP50, r.Latency.TypedP95, r.Latency.UntypedP50, r.Latency.UntypedP95)
 	if r.Empty > 0 {
-		fmt.Fprintf(w, "ragls returned no context %d times (sources past their time limit?)\n", r.Empty)
+		fmt.Fprintf(w, "ragls returned no context %d times\n", r.Empty)
 	}
 	fmt.Fprintf(w, "jaccard latency:       typed p50 %.1f ms p95 %.1f ms (%d windows)\n",
 		r.JaccardLatency.TypedP50, r.JaccardLatency.TypedP95, r.Windows)
