@@ -24,6 +24,11 @@ const (
 	// maxParseBytes is the size beyond which a file is cut into windows without parsing: nobody
 	// wants a syntax tree of a generated multi-megabyte file, and parsing it costs a lot.
 	maxParseBytes = 4 << 20
+	// The time tree-sitter may take for a file: real code parses at several MB/s here, so this
+	// is ten times what a loaded machine needs, while junk that sends the parser into error
+	// recovery for seconds is cut short.
+	parseBaseMicros    = 200_000
+	parseMicrosPerByte = 2
 )
 
 // Syntax chunks files and extracts their definitions: Go with the standard library's parser
@@ -84,9 +89,15 @@ func (s *Syntax) Parse(path string, src []byte) (p Parsed) {
 func (l *langSpec) parse(path string, src []byte) (Parsed, error) {
 	parser := l.get()
 	defer l.put(parser)
+	// Tree-sitter's error recovery can take seconds on a megabyte of junk; past a budget far
+	// above what real code needs, the file is cut into windows instead. The timeout is checked
+	// inside the C parser; the non-deprecated route, a progress callback, would cross from C
+	// into Go every hundred parser operations on every file.
+	//lint:ignore SA1019 see above
+	parser.SetTimeoutMicros(uint64(parseBaseMicros + len(src)*parseMicrosPerByte))
 	tree := parser.Parse(src, nil)
 	if tree == nil {
-		return Parsed{}, fmt.Errorf("tree-sitter could not parse %s", path)
+		return Parsed{}, fmt.Errorf("tree-sitter could not parse %s in time", path)
 	}
 	defer tree.Close()
 	root := tree.RootNode()

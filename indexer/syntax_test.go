@@ -701,3 +701,24 @@ func TestParseInvariantsPython(t *testing.T) {
 		checkChunks(t, path, src, s.Parse(path, src))
 	}
 }
+
+func TestParseJunkIsBounded(t *testing.T) {
+	// A quarter megabyte of punctuation soup sends tree-sitter's error recovery into a long search;
+	// the parse budget must stop it and leave windows that still cover the file.
+	const alphabet = "{}()[];,.=+-*/ \n\tabcxyz0123\"'`#<>:"
+	src := make([]byte, 256<<10)
+	seed := uint32(1)
+	for i := range src {
+		seed = seed*1664525 + 1013904223
+		src[i] = alphabet[int(seed>>24)%len(alphabet)]
+	}
+	s := NewSyntax()
+	defer s.Close()
+	for _, path := range []string{"soup.py", "soup.c"} {
+		p := s.Parse(path, src)
+		checkChunks(t, path, src, p)
+		if len(p.Chunks) == 0 {
+			t.Errorf("%s: no chunks", path)
+		}
+	}
+}

@@ -584,3 +584,15 @@ func TestCallerDeadlineAndReasoningNames(t *testing.T) {
 		t.Errorf("request %v", b)
 	}
 }
+
+func TestModelErrorText(t *testing.T) {
+	e := &ModelError{Kind: KindModelNotFound, URL: "http://127.0.0.1:11434/v1/completions", Model: "qwen2.5-coder:1.5b-base", Status: 404,
+		Msg: `model "qwen2.5-coder:1.5b-base" not found, try pulling it first`, Fix: "pull it"}
+	want := `model not found (http://127.0.0.1:11434/v1/completions, model "qwen2.5-coder:1.5b-base", HTTP 404): model "qwen2.5-coder:1.5b-base" not found, try pulling it first; fix: pull it`
+	if e.Error() != want {
+		t.Errorf("got  %s\nwant %s", e.Error(), want)
+	}
+	if got := oneLine("a\n\tb  " + strings.Repeat("é", 300)); strings.ContainsAny(got, "\n\t") || len(got) > 210 || !strings.HasSuffix(got, "…") {
+		t.Errorf("oneLine = %q", got)
+	}
+}

@@ -74,17 +74,22 @@ type ModelError struct {
 	Err    error  // the underlying error, if any
 }
 
+// Error reads, on one line: kind (where, which model, status): what the server said; fix: remedy.
 func (e *ModelError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Kind.Error())
-	if e.Model != "" {
-		fmt.Fprintf(&b, " for model %q", e.Model)
-	}
+	var where []string
 	if e.URL != "" {
-		fmt.Fprintf(&b, " at %s", e.URL)
+		where = append(where, e.URL)
+	}
+	if e.Model != "" {
+		where = append(where, fmt.Sprintf("model %q", e.Model))
 	}
 	if e.Status != 0 {
-		fmt.Fprintf(&b, " (HTTP %d)", e.Status)
+		where = append(where, fmt.Sprintf("HTTP %d", e.Status))
+	}
+	if len(where) > 0 {
+		b.WriteString(" (" + strings.Join(where, ", ") + ")")
 	}
 	if e.Msg != "" {
 		b.WriteString(": ")
