@@ -186,6 +186,9 @@ func TestFaults(t *testing.T) {
 			sse(w, false, false, "one")
 			io.WriteString(w, `data: {"choices":[{"delta":{"cont`)
 		}, KindTruncated, "log"},
+		{"[DONE] in the answer is not the end", chatStream, func(w http.ResponseWriter, r *http.Request, n int) {
+			sse(w, false, false, "[DONE]", "more")
+		}, KindTruncated, "log"},
 		{"error event in stream", chatStream, func(w http.ResponseWriter, r *http.Request, n int) {
 			w.Header().Set("Content-Type", "text/event-stream")
 			io.WriteString(w, `data: {"error":{"message":"model runner has unexpectedly stopped","type":"api_error"}}`+"\n\n")
@@ -594,5 +597,22 @@ func TestModelErrorText(t *testing.T) {
 	}
 	if got := oneLine("a\n\tb  " + strings.Repeat("é", 300)); strings.ContainsAny(got, "\n\t") || len(got) > 210 || !strings.HasSuffix(got, "…") {
 		t.Errorf("oneLine = %q", got)
+	}
+}
+
+// The end marker split across reads must still be seen.
+func TestDoneMarkerSplit(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		sse(w, false, false, "a")
+		fl := w.(http.Flusher)
+		for _, part := range []string{"da", "ta: [DO", "NE]\n\n"} {
+			io.WriteString(w, part)
+			fl.Flush()
+			time.Sleep(time.Millisecond) // separate reads; correctness does not depend on it
+		}
+	})
+	res, err := f.client().Chat(context.Background(), ChatRequest{Messages: []Message{{Role: RoleUser, Content: "hi"}}}, func(string) {})
+	if err != nil || res.Text != "a" {
+		t.Errorf("res %+v, err %v", res, err)
 	}
 }

@@ -101,17 +101,23 @@ type sseBody struct {
 	done bool
 }
 
-var doneMarker = []byte("[DONE]")
+// The end-of-stream line, with and without the optional space. Matching the "data:" too keeps a
+// model that writes "[DONE]" in its answer (inside a JSON string) from faking the end.
+var doneMarkers = [][]byte{[]byte("data: [DONE]"), []byte("data:[DONE]")}
+
+const doneTail = len("data: [DONE]")
 
 func (b *sseBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if n > 0 && !b.done {
 		window := append(b.tail, p[:n]...)
-		if bytes.Contains(window, doneMarker) {
-			b.done = true
+		for _, m := range doneMarkers {
+			if bytes.Contains(window, m) {
+				b.done = true
+			}
 		}
-		if len(window) > len(doneMarker) {
-			window = window[len(window)-len(doneMarker):]
+		if len(window) > doneTail {
+			window = window[len(window)-doneTail:]
 		}
 		b.tail = append(b.tail[:0], window...)
 	}
