@@ -46,12 +46,13 @@ type Engine struct {
 	docs    *workspace.Documents
 	model   *modelState
 
-	mu     sync.Mutex
-	notify func(lsp.Event)               // guarded by mu
-	roots  map[string]context.CancelFunc // guarded by mu; root dir -> stops its indexing and watching
-	bg     sync.WaitGroup
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
+	mu       sync.Mutex
+	notify   func(lsp.Event)               // guarded by mu
+	roots    map[string]context.CancelFunc // guarded by mu; root dir -> stops its indexing and watching
+	pushedAt map[string]uint64             // guarded by mu; open buffer path -> Seq last put in the index
+	bg       sync.WaitGroup
+	ctx      context.Context // cancelled by Close
+	cancel   context.CancelFunc
 }
 
 // New returns an engine with no roots, configured from the environment and the user's config
@@ -70,11 +71,12 @@ func New(opts Options) (*Engine, error) {
 		opts.HTTPClient = &http.Client{}
 	}
 	e := &Engine{
-		opts:   opts,
-		syntax: indexer.NewSyntax(),
-		docs:   opts.Docs,
-		notify: func(lsp.Event) {},
-		roots:  make(map[string]context.CancelFunc),
+		opts:     opts,
+		syntax:   indexer.NewSyntax(),
+		docs:     opts.Docs,
+		notify:   func(lsp.Event) {},
+		roots:    make(map[string]context.CancelFunc),
+		pushedAt: make(map[string]uint64),
 	}
 	m, err := newModelState(opts)
 	if err != nil {
@@ -215,6 +217,11 @@ func (e *Engine) sync(ctx context.Context, r *workspace.Root) {
 func (e *Engine) FilesChanged(paths []string) {
 	byRoot := map[*workspace.Root][]workspace.Change{}
 	for _, p := range paths {
+		if _, open := e.docs.Get(p); !open {
+			e.mu.Lock()
+			delete(e.pushedAt, p)
+			e.mu.Unlock()
+		}
 		r, rel, ok := e.session.RootOf(p)
 		if !ok || rel == "." {
 			continue
@@ -236,8 +243,37 @@ func (e *Engine) FilesChanged(paths []string) {
 func (e *Engine) Roots() []*workspace.Root { return e.session.Roots() }
 
 // locate finds the root and index of a document; ok is false for a file outside every root.
+// Before answering it puts the unsaved buffers of other open documents into the index, so that
+// context reflects what the user sees in every editor tab, not only what is saved.
 func (e *Engine) locate(path string) (r *workspace.Root, rel string, ok bool) {
+	e.pushOpenBuffers(path)
 	return e.session.RootOf(path)
+}
+
+// pushOpenBuffers indexes the open buffers (except the one being asked about, which context
+// assembly reads directly) that changed since they were last indexed. A closed buffer goes back
+// to the file on disk through FilesChanged.
+func (e *Engine) pushOpenBuffers(except string) {
+	for _, d := range e.docs.All() {
+		if d.Path == except {
+			continue
+		}
+		e.mu.Lock()
+		seen := e.pushedAt[d.Path] == d.Seq
+		e.pushedAt[d.Path] = d.Seq
+		e.mu.Unlock()
+		if seen {
+			continue
+		}
+		r, rel, ok := e.session.RootOf(d.Path)
+		if !ok {
+			continue
+		}
+		// A zero FileState makes the next scan compare with the disk again.
+		if _, err := r.Index.Upsert(e.ctx, rel, []byte(d.Text), indexer.FileState{}); err != nil && e.ctx.Err() == nil {
+			e.opts.Logger.Warn("indexing open buffer", "path", d.Path, "err", err)
+		}
+	}
 }
 
 // Context assembles the cross-file context at offset in doc.

@@ -376,3 +376,21 @@ func apply(t *testing.T, text string, edits []lsp.Edit) string {
 	}
 	return out
 }
+
+func TestUnsavedBuffersOfOtherFilesFeedContext(t *testing.T) {
+	e, root := newTestEngine(t, nil)
+	helper := filepath.Join(root, "billing/helper.go")
+	// A function that exists only in another tab's unsaved buffer.
+	e.docs.Open(helper, 1, "package billing\n\nfunc UnsavedHelper(n int) int { return n + 1 }\n")
+	doc := lsp.Doc{Path: filepath.Join(root, "billing/use.go"), Text: "package billing\n\nfunc use() int {\n\treturn UnsavedHelper("}
+	h, err := e.Hover(context.Background(), doc, len(doc.Text)-3)
+	if err != nil || !strings.Contains(h.Markdown, "func UnsavedHelper(n int) int") {
+		t.Fatalf("hover on a function from an unsaved buffer = %q, %v", h.Markdown, err)
+	}
+	// Closed without saving: the buffer no longer counts.
+	e.docs.Close(helper)
+	e.FilesChanged([]string{helper})
+	if h, _ := e.Hover(context.Background(), doc, len(doc.Text)-3); h.Markdown != "" {
+		t.Errorf("hover after the unsaved buffer was closed = %q", h.Markdown)
+	}
+}

@@ -250,6 +250,10 @@ func (s *Server) notification(ctx context.Context, method string, params []byte)
 // call answers one request. It recovers a panic into an InternalError answer, so that a bug in
 // one handler (or in the engine) costs one request, not the session.
 func (s *Server) call(ctx context.Context, id jsonrpc2.ID, method string, params []byte) (result any, err error) {
+	// method and params borrow the connection's read buffer, which the next message overwrites
+	// once the request is released; the method is needed after that, in errors and logs. Params
+	// are decoded (from a copy) before release.
+	method = strings.Clone(method)
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("internal error handling request", "method", method, "panic", r, "stack", string(debug.Stack()))

@@ -1,0 +1,228 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// nodeResult is what testdata/client.js prints: a session plus what the failure scenarios
+// measure.
+type nodeResult struct {
+	session
+	MessageTypes    []int             `json:"messageTypes"`
+	ProgressTitles  []string          `json:"progressTitles"`
+	Inline          []string          `json:"inline"`
+	Created         map[string]string `json:"created"`
+	CompletionItems []struct {
+		Label   string `json:"label"`
+		Detail  string `json:"detail"`
+		NewText string `json:"newText"`
+	} `json:"completionItems"`
+	Completion1  *completionOutcome `json:"completion1"`
+	Completion2  *completionOutcome `json:"completion2"`
+	ResolveError *string            `json:"resolveError"`
+	HoverAfter   string             `json:"hoverAfter"`
+	Steps        map[string]int     `json:"steps"`
+	Stderr       string             `json:"stderr"`
+}
+
+type completionOutcome struct {
+	Items int    `json:"items"`
+	Error string `json:"error"`
+	Code  int    `json:"code"`
+	MS    int    `json:"ms"`
+}
+
+// nodePlan is the scenario client.js plays.
+type nodePlan struct {
+	Server       []string       `json:"server"`
+	Root         string         `json:"root"`
+	File         string         `json:"file"`
+	Mode         string         `json:"mode"` // "happy" or "failure"
+	Settings     map[string]any `json:"settings"`
+	Hover        pos            `json:"hover"`
+	Action       pos            `json:"action"`
+	Completion   pos            `json:"completion"`
+	Diagnostic   map[string]any `json:"diagnostic"`
+	RunTests     bool           `json:"runTests"`
+	CancelAfter  int            `json:"cancelAfter,omitempty"`    // ms after which completions are cancelled
+	Resolve      bool           `json:"resolve,omitempty"`        // failure mode: also resolve an action
+	CompletionMS int            `json:"completionWait,omitempty"` // give up on a completion after this
+}
+
+func runNode(t *testing.T, m model, mode string, tweak func(*nodePlan)) nodeResult {
+	t.Helper()
+	node := tool(t, "RAGLS_NODE", "node")
+	modules := nodeModules(t)
+	root := workspace(t)
+	plan := nodePlan{
+		Server:     []string{ragls(t), "serve"},
+		Root:       root,
+		File:       filepath.Join(root, "cart.go"),
+		Mode:       mode,
+		Settings:   m.settings(),
+		Hover:      hoverAt,
+		Action:     actionAt,
+		Completion: completeAt,
+		Diagnostic: fakeDiagnostic,
+	}
+	if tweak != nil {
+		tweak(&plan)
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "client.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(node, script, mustJSON(t, plan))
+	cmd.Env = append(environ(t), "NODE_PATH="+modules)
+	out := run(t, 60*time.Second, cmd)
+	var res nodeResult
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("client.js printed %q: %v", out, err)
+	}
+	t.Logf("steps (ms): %v", res.Steps)
+	if t.Failed() || testing.Verbose() {
+		t.Logf("ragls serve stderr:\n%s", res.Stderr)
+	}
+	return res
+}
+
+// TestNodeRealModel plays a whole editing session against the real model server.
+func TestNodeRealModel(t *testing.T) {
+	res := runNode(t, realModel(t), "happy", nil)
+	res.check(t, true)
+	if len(res.ProgressTitles) == 0 || !strings.Contains(res.ProgressTitles[0], "Indexing") {
+		t.Errorf("progress titles = %q, want an \"Indexing ...\" one", res.ProgressTitles)
+	}
+	for _, it := range res.CompletionItems {
+		if it.Detail != "ragls" {
+			t.Errorf("completion item %q has detail %q, want \"ragls\"", it.Label, it.Detail)
+		}
+	}
+	if len(res.Inline) == 0 || res.Inline[0] == "" {
+		t.Errorf("inline completion = %q, want the model's text", res.Inline)
+	}
+	if len(res.Messages) > 0 {
+		t.Errorf("window/showMessage with a working model server: %q", res.Messages)
+	}
+}
+
+// TestNodeFakeModel checks exact edits with a fake model server that answers fixed JSON: the doc
+// comment lands above the function, the completion item carries the model's text, and "Write
+// tests" through workspace/executeCommand creates the test file by workspace/applyEdit.
+func TestNodeFakeModel(t *testing.T) {
+	fake := newFakeModel(t, "ok")
+	res := runNode(t, fake.model(), "happy", func(p *nodePlan) { p.RunTests = true })
+	res.check(t, true)
+	want := strings.Replace(cartGo, "func Checkout", "// "+fakeDoc+"\nfunc Checkout", 1)
+	if res.After != want {
+		t.Errorf("after Document function:\n%s\nwant:\n%s", res.After, want)
+	}
+	if len(res.Inline) != 1 || res.Inline[0] != fakeCompletion {
+		t.Errorf("inline completion = %q, want [%q]", res.Inline, fakeCompletion)
+	}
+	if len(res.CompletionItems) != 1 || res.CompletionItems[0].NewText != fakeCompletion {
+		t.Errorf("completion items = %+v, want one inserting %q", res.CompletionItems, fakeCompletion)
+	}
+	var test string
+	for u, text := range res.Created {
+		if strings.HasSuffix(u, "/cart_test.go") {
+			test = text
+		}
+	}
+	if !strings.HasPrefix(test, "package shop\n") || !strings.Contains(test, "func TestCheckout(t *testing.T) {}") {
+		t.Errorf("Write tests created %v, want cart_test.go in package shop with TestCheckout", res.Created)
+	}
+}
+
+// TestNodeModelDown: with nothing listening at the model URL, completions come back empty
+// without an error, the user is told once, naming the URL, and hover still answers.
+func TestNodeModelDown(t *testing.T) {
+	fake := newFakeModel(t, "down")
+	res := runNode(t, fake.model(), "failure", nil)
+	checkFailure(t, res)
+	for _, c := range []*completionOutcome{res.Completion1, res.Completion2} {
+		if c == nil || c.Error != "" || c.Items != 0 {
+			t.Errorf("completion with the model server down = %+v, want an empty list", c)
+		}
+	}
+	host := strings.TrimPrefix(strings.TrimSuffix(fake.URL, "/v1"), "http://")
+	if len(res.Messages) != 1 || !strings.Contains(res.Messages[0], host) {
+		t.Errorf("window/showMessage = %q, want exactly one naming %s", res.Messages, host)
+	}
+}
+
+// TestNodeModelSlow: a completion the model server never answers is cancelled by
+// $/cancelRequest and answers promptly, and the server hangs up on the model server.
+func TestNodeModelSlow(t *testing.T) {
+	fake := newFakeModel(t, "slow")
+	const cancelAfter = 300
+	res := runNode(t, fake.model(), "failure", func(p *nodePlan) {
+		p.CancelAfter = cancelAfter
+		p.CompletionMS = 10000
+	})
+	checkFailure(t, res)
+	for _, c := range []*completionOutcome{res.Completion1, res.Completion2} {
+		// vscode-jsonrpc rejects a cancelled request with code -32800 (RequestCancelled).
+		if c == nil || c.Code != -32800 {
+			t.Errorf("cancelled completion = %+v, want error code -32800 (RequestCancelled)", c)
+			continue
+		}
+		// Generous for a loaded 2-core machine; without cancellation it would take the 20 s
+		// model timeout.
+		if c.MS > cancelAfter+3000 {
+			t.Errorf("cancelled completion answered after %d ms, want soon after the cancel at %d ms", c.MS, cancelAfter)
+		}
+	}
+	if !waitFor(3*time.Second, func() bool { return fake.abortedRequests() >= 2 }) {
+		t.Errorf("the model server saw %d aborted requests, want 2: cancellation must reach the HTTP call", fake.abortedRequests())
+	}
+	if len(res.Messages) > 0 {
+		t.Errorf("cancelling is not a problem to show the user, got window/showMessage %q", res.Messages)
+	}
+}
+
+// TestNodeModelGarbage: an HTML page instead of JSON gives empty completions, one clear message,
+// and a code action that fails with an error naming the problem.
+func TestNodeModelGarbage(t *testing.T) {
+	fake := newFakeModel(t, "garbage")
+	res := runNode(t, fake.model(), "failure", func(p *nodePlan) { p.Resolve = true })
+	checkFailure(t, res)
+	for _, c := range []*completionOutcome{res.Completion1, res.Completion2} {
+		if c == nil || c.Error != "" || c.Items != 0 {
+			t.Errorf("completion with a garbage model server = %+v, want an empty list", c)
+		}
+	}
+	if len(res.Messages) != 1 {
+		t.Errorf("window/showMessage = %q, want exactly one", res.Messages)
+	} else if m := strings.ToLower(res.Messages[0]); !strings.Contains(m, "content type") && !strings.Contains(m, "html") && !strings.Contains(m, "malformed") {
+		t.Errorf("window/showMessage %q does not say the answer was not JSON", res.Messages[0])
+	}
+	if res.ResolveError == nil || !strings.Contains(*res.ResolveError, "document") {
+		t.Errorf("resolving Document function against garbage: error %v, want one naming the action", res.ResolveError)
+	}
+}
+
+// checkFailure asserts what every failure scenario shares: the server keeps serving hovers
+// from the index and exits cleanly.
+func checkFailure(t *testing.T, res nodeResult) {
+	t.Helper()
+	for _, e := range res.Errors {
+		t.Errorf("client.js: %s", e)
+	}
+	if !strings.Contains(res.Hover, totalSignature) || !strings.Contains(res.HoverAfter, totalSignature) {
+		t.Errorf("hover before/after the failures = %q / %q, want both to show %q", res.Hover, res.HoverAfter, totalSignature)
+	}
+	if res.ServerExit == nil || *res.ServerExit != 0 {
+		t.Errorf("ragls serve exit status = %s, want 0", ptrString(res.ServerExit))
+	}
+	for _, typ := range res.MessageTypes {
+		if typ != 1 && typ != 2 {
+			t.Errorf("showMessage type %d for a model problem, want error (1) or warning (2)", typ)
+		}
+	}
+}
