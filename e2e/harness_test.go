@@ -172,8 +172,9 @@ var (
 	hoverAt = pos{Line: 10, Character: 7}
 	// actionAt is inside Checkout, which has no doc comment.
 	actionAt = pos{Line: 10, Character: 2}
-	// completeAt is the end of the line that calls Total.
-	completeAt = pos{Line: 10, Character: 26}
+	// completeAt is after the brace that closes Cart: above Checkout, so that the doc comment
+	// the action inserts does not move it.
+	completeAt = pos{Line: 7, Character: 1}
 	// checkoutLine is the line "func Checkout(c Cart) string {".
 	checkoutLine = 9
 )
@@ -227,6 +228,12 @@ func workspace(t *testing.T) string {
 func environ(t *testing.T) []string {
 	t.Helper()
 	home := t.TempDir()
+	// An empty config file of the test's own: an explicitly named file that is missing would be
+	// reported to the user as a settings problem.
+	config := filepath.Join(home, "ragls-config.json")
+	if err := os.WriteFile(config, []byte("{}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -243,7 +250,7 @@ func environ(t *testing.T) []string {
 		"XDG_STATE_HOME="+filepath.Join(home, ".local", "state"),
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
 		"RAGLS_CACHE_DIR="+filepath.Join(home, "ragls-cache"),
-		"RAGLS_CONFIG="+filepath.Join(home, "no-such-config.json"),
+		"RAGLS_CONFIG="+config,
 	)
 }
 

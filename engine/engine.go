@@ -45,6 +45,8 @@ type Engine struct {
 	session *workspace.Session
 	docs    *workspace.Documents
 	model   *modelState
+	// explanations holds the model's explanations of definitions, shown in later hovers.
+	explanations explanations
 
 	mu       sync.Mutex
 	notify   func(lsp.Event)               // guarded by mu

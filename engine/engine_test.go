@@ -394,3 +394,38 @@ func TestUnsavedBuffersOfOtherFilesFeedContext(t *testing.T) {
 		t.Errorf("hover after the unsaved buffer was closed = %q", h.Markdown)
 	}
 }
+
+func TestHoverShowsModelExplanationWhenReady(t *testing.T) {
+	model := newFakeModel(t)
+	model.chat = "ComputeTotal sums the prices and applies the discount."
+	e, root := newTestEngine(t, model)
+	doc := docOf(t, root, "billing/invoice.go")
+	off := strings.Index(doc.Text, "ComputeTotal(") + 3
+	first, err := e.Hover(context.Background(), doc, off)
+	if err != nil || strings.Contains(first.Markdown, model.chat) {
+		t.Fatalf("first hover must answer from the index alone: %q %v", first.Markdown, err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h, _ := e.Hover(context.Background(), doc, off)
+		if strings.Contains(h.Markdown, model.chat) && strings.Contains(h.Markdown, "func ComputeTotal") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the model's explanation never reached the hover: %q", h.Markdown)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Turned off by the editor: no model call for a hover.
+	if err := e.Configure(json.RawMessage(`{"ragls": {"hoverExplain": false}}`)); err != nil {
+		t.Fatal(err)
+	}
+	n := len(model.requests)
+	e.Hover(context.Background(), doc, strings.Index(doc.Text, "RenderInvoice"))
+	time.Sleep(50 * time.Millisecond)
+	model.mu.Lock()
+	defer model.mu.Unlock()
+	if len(model.requests) != n {
+		t.Errorf("a hover asked the model although hoverExplain is false")
+	}
+}

@@ -2,11 +2,16 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	"ragls/indexer"
 	"ragls/lsp"
+	"ragls/workspace"
 )
 
 // identAt finds the identifier touching offset in text and the qualifier before it ("bytes" in
@@ -88,8 +93,78 @@ func (e *Engine) Hover(ctx context.Context, doc lsp.Doc, offset int) (lsp.Hover,
 		}
 		fmt.Fprintf(&b, "\n\nUsed in %s%s", strings.Join(list, ", "), more)
 	}
+	if text, ok := e.explanations.get(r, d); ok {
+		b.WriteString("\n\n---\n\n" + text)
+	} else if e.model.hoverExplain() {
+		e.explanations.start(e, r, d)
+	}
 	b.WriteString("\n")
 	return lsp.Hover{Markdown: b.String(), Start: start, End: end}, nil
+}
+
+// explanations caches the model's explanations of definitions for hovers: the first hover on a
+// symbol answers from the index at once and asks the model in the background; a later hover
+// shows the explanation too. One explanation is made at a time, so moving the mouse around
+// does not queue work on the model server.
+type explanations struct {
+	mu      sync.Mutex
+	done    map[string]string // guarded by mu; key -> Markdown
+	running bool              // guarded by mu
+}
+
+// key identifies a definition's text: an edited function gets a new explanation.
+func (x *explanations) key(r *workspace.Root, d indexer.Symbol) (string, string, bool) {
+	content, ok := r.Index.Content(d.Path)
+	if !ok {
+		return "", "", false
+	}
+	start, end := lineStart(content, d.StartLine), lineStart(content, d.EndLine+1)
+	sum := sha256.Sum256([]byte(content[start:end]))
+	return d.Path + "\x00" + hex.EncodeToString(sum[:8]), content, true
+}
+
+func (x *explanations) get(r *workspace.Root, d indexer.Symbol) (string, bool) {
+	k, _, ok := x.key(r, d)
+	if !ok {
+		return "", false
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	text, ok := x.done[k]
+	return text, ok
+}
+
+func (x *explanations) start(e *Engine, r *workspace.Root, d indexer.Symbol) {
+	k, content, ok := x.key(r, d)
+	if !ok {
+		return
+	}
+	x.mu.Lock()
+	if x.running {
+		x.mu.Unlock()
+		return
+	}
+	x.running = true
+	if x.done == nil {
+		x.done = map[string]string{}
+	}
+	x.mu.Unlock()
+	e.bg.Add(1)
+	go func() {
+		defer e.bg.Done()
+		doc := lsp.Doc{Path: filepath.Join(r.Dir, filepath.FromSlash(d.Path)), Text: content}
+		off := lineStart(content, d.Line)
+		text, err := e.Explain(e.ctx, doc, off, off, nil)
+		x.mu.Lock()
+		defer x.mu.Unlock()
+		x.running = false
+		if err == nil && strings.TrimSpace(text) != "" {
+			if len(x.done) > 256 {
+				clear(x.done) // a bound, not an LRU: explanations are cheap to ask for again
+			}
+			x.done[k] = text
+		}
+	}()
 }
 
 // fenceTag is the Markdown code fence tag for a language of indexer.LangOf.

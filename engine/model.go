@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -27,6 +28,8 @@ type modelState struct {
 	prompter *prompts.Prompter // guarded by mu
 	cfgErr   error             // what was wrong with the settings; guarded by mu
 	problems map[string]bool   // problem keys shown and not yet cleared; guarded by mu
+	// noHoverExplain turns off background explanations for hovers; guarded by mu.
+	noHoverExplain bool
 }
 
 func newModelState(opts Options) (*modelState, error) {
@@ -44,7 +47,7 @@ func newModelState(opts Options) (*modelState, error) {
 // load applies settings in order of precedence: defaults, the config file, the editor's, the
 // environment. The error says what was ignored; the settings are usable in any case.
 func (m *modelState) load(editor map[string]any) error {
-	cfg, cfgErr := prompts.LoadConfig(m.opts.Getenv("RAGLS_CONFIG"), editor, m.opts.Getenv)
+	cfg, cfgErr := loadConfig(m.opts.Getenv, editor)
 	prompter, err := prompts.NewPrompter(cfg)
 	if err != nil {
 		// A broken template override: fall back to the built-in templates and say so.
@@ -83,8 +86,21 @@ func (m *modelState) configure(settings json.RawMessage) error {
 	if inner, ok := editor["ragls"].(map[string]any); ok {
 		editor = inner
 	}
-	delete(editor, "embedder") // read by embedderKind; not a model setting
+	// Settings of the engine itself, not of the model client.
+	m.mu.Lock()
+	m.noHoverExplain = editor["hoverExplain"] == false
+	m.mu.Unlock()
+	delete(editor, "hoverExplain")
+	delete(editor, "embedder")
 	return m.load(editor)
+}
+
+// hoverExplain reports whether hovers should ask the model for an explanation in the
+// background: on unless the editor's "hoverExplain" setting or RAGLS_HOVER_EXPLAIN=0 says no.
+func (m *modelState) hoverExplain() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return !m.noHoverExplain && m.opts.Getenv("RAGLS_HOVER_EXPLAIN") != "0"
 }
 
 // embedder returns the index's embedder: the built-in one unless the user asked for the model
@@ -155,4 +171,27 @@ func (e *modelEmbedder) Embed(ctx context.Context, texts []string) ([][]float32,
 		out = append(out, vecs...)
 	}
 	return out, nil
+}
+
+// loadConfig layers the model settings. RAGLS_CONFIG names the settings file instead of the
+// default one; naming a file that does not exist means "no file", so that tests and scripts can
+// keep a developer's own settings out.
+func loadConfig(getenv func(string) string, editor map[string]any) (prompts.Config, error) {
+	path := getenv("RAGLS_CONFIG")
+	if path != "" {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			cfg, err := prompts.DefaultConfig().Merge(editor)
+			if err != nil {
+				err = fmt.Errorf("editor %w", err)
+			}
+			return cfg.WithEnv(getenv), err
+		}
+	}
+	return prompts.LoadConfig(path, editor, getenv)
+}
+
+// LoadConfig returns the model settings in force without an editor: defaults, the settings
+// file, the environment.
+func LoadConfig(getenv func(string) string) (prompts.Config, error) {
+	return loadConfig(getenv, nil)
 }

@@ -133,7 +133,8 @@ func newHarness(t testing.TB, eng *fakeEngine) *harness {
 	h.srv = NewServer(eng, h.docs, Options{Logger: discardLogger(), Debounce: -1})
 	go func() { h.runErr <- h.srv.Run(context.Background(), serverEnd) }()
 	h.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(clientEnd), jsonrpc2.WithCodec(codec{}))
-	h.conn.Go(context.Background(), jsonrpc2.AsyncHandler(h.handle))
+	// Synchronous, so that messages are recorded in the order the server sent them.
+	h.conn.Go(context.Background(), h.handle)
 	t.Cleanup(func() {
 		h.conn.Close()
 		select {

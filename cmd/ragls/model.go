@@ -167,7 +167,7 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 	}
 	good := func(format string, a ...any) { fmt.Fprintf(w, "  ✓ "+format+"\n", a...) }
 
-	cfg, cfgErr := prompts.LoadConfig(e.getenv("RAGLS_CONFIG"), nil, e.getenv)
+	cfg, cfgErr := engine.LoadConfig(e.getenv)
 	fmt.Fprintln(w, "Settings")
 	path := e.getenv("RAGLS_CONFIG")
 	if path == "" {
