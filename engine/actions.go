@@ -50,21 +50,8 @@ func (e *Engine) findTarget(doc lsp.Doc, start, end int) (target, error) {
 	if best == nil {
 		return target{}, errors.New("select some code, or put the cursor in a function")
 	}
-	s, en := lineStart(text, best.StartLine), lineStart(text, best.EndLine+1)
+	s, en := indexer.Offset(text, best.StartLine, 1), indexer.Offset(text, best.EndLine+1, 1)
 	return target{start: s, end: en, startLine: best.StartLine, code: text[s:en], def: best, lang: lang}, nil
-}
-
-// lineStart returns the byte offset where 1-based line begins (len(text) past the end).
-func lineStart(text string, line int) int {
-	off := 0
-	for l := 1; l < line; l++ {
-		i := strings.IndexByte(text[off:], '\n')
-		if i < 0 {
-			return len(text)
-		}
-		off += i + 1
-	}
-	return off
 }
 
 // actionInput gathers what a prompt needs: the code, its surroundings and repository context.
@@ -223,7 +210,7 @@ func (e *Engine) documentEdit(doc lsp.Doc, t target, text string) (lsp.ActionRes
 	if t.def == nil {
 		return lsp.ActionResult{}, errors.New("put the cursor in a function or type to document it")
 	}
-	defLine := lineStart(doc.Text, t.def.Line)
+	defLine := indexer.Offset(doc.Text, t.def.Line, 1)
 	lineText := doc.Text[defLine:lineEnd(doc.Text, defLine)]
 	indent := lineText[:len(lineText)-len(strings.TrimLeft(lineText, " \t"))]
 	lines := strings.Split(text, "\n")
@@ -265,7 +252,7 @@ func (e *Engine) documentEdit(doc lsp.Doc, t target, text string) (lsp.ActionRes
 	// Replace the comment block directly above the definition, if any.
 	start := defLine
 	for start > 0 {
-		prev := lineStart(doc.Text, strings.Count(doc.Text[:start-1], "\n")+1)
+		prev := indexer.Offset(doc.Text, strings.Count(doc.Text[:start-1], "\n")+1, 1)
 		pt := strings.TrimSpace(doc.Text[prev : start-1])
 		if !(strings.HasPrefix(pt, "//") || strings.HasPrefix(pt, "/*") || strings.HasPrefix(pt, "*")) {
 			break

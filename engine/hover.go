@@ -118,7 +118,7 @@ func (x *explanations) key(r *workspace.Root, d indexer.Symbol) (string, string,
 	if !ok {
 		return "", "", false
 	}
-	start, end := lineStart(content, d.StartLine), lineStart(content, d.EndLine+1)
+	start, end := indexer.Offset(content, d.StartLine, 1), indexer.Offset(content, d.EndLine+1, 1)
 	sum := sha256.Sum256([]byte(content[start:end]))
 	return d.Path + "\x00" + hex.EncodeToString(sum[:8]), content, true
 }
@@ -153,7 +153,7 @@ func (x *explanations) start(e *Engine, r *workspace.Root, d indexer.Symbol) {
 	go func() {
 		defer e.bg.Done()
 		doc := lsp.Doc{Path: filepath.Join(r.Dir, filepath.FromSlash(d.Path)), Text: content}
-		off := lineStart(content, d.Line)
+		off := indexer.Offset(content, d.Line, 1)
 		text, err := e.Explain(e.ctx, doc, off, off, nil)
 		x.mu.Lock()
 		defer x.mu.Unlock()

@@ -31,17 +31,22 @@ func openEngine(ctx context.Context, e env, dir string) (*engine.Engine, *worksp
 	return eng, r, nil
 }
 
-// readDoc reads a file named on the command line as the engine's document.
-func readDoc(file string) (lsp.Doc, error) {
+// openDocument reads a file named on the command line as the engine's document and opens the
+// engine on the root.
+func openDocument(ctx context.Context, e env, root, file string) (*engine.Engine, lsp.Doc, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
-		return lsp.Doc{}, err
+		return nil, lsp.Doc{}, err
 	}
 	b, err := os.ReadFile(abs)
 	if err != nil {
-		return lsp.Doc{}, fmt.Errorf("reading %s: %w", file, err)
+		return nil, lsp.Doc{}, fmt.Errorf("reading %s: %w", file, err)
 	}
-	return lsp.Doc{Path: abs, Text: string(b)}, nil
+	eng, _, err := openEngine(ctx, e, root)
+	if err != nil {
+		return nil, lsp.Doc{}, err
+	}
+	return eng, lsp.Doc{Path: abs, Text: string(b)}, nil
 }
 
 func runExplain(ctx context.Context, e env, args []string) error {
@@ -58,11 +63,7 @@ func runExplain(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	doc, err := readDoc(file)
-	if err != nil {
-		return err
-	}
-	eng, _, err := openEngine(ctx, e, *root)
+	eng, doc, err := openDocument(ctx, e, *root, file)
 	if err != nil {
 		return err
 	}
@@ -119,11 +120,7 @@ func runComplete(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	doc, err := readDoc(file)
-	if err != nil {
-		return err
-	}
-	eng, _, err := openEngine(ctx, e, *root)
+	eng, doc, err := openDocument(ctx, e, *root, file)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,132 @@
+-- ragls for Neovim: starts `ragls serve` for the buffers of a workspace, one server per root,
+-- with Neovim's built-in LSP client (vim.lsp.start on 0.8 and later, vim.lsp.start_client on 0.7).
+--
+--   require('ragls').setup({
+--     settings = { modelUrl = 'http://127.0.0.1:11434/v1', chatModel = 'qwen2.5-coder:7b-instruct' },
+--   })
+--
+-- Hover (K), code actions (vim.lsp.buf.code_action) and completion (omnifunc or a completion
+-- plugin) then come from ragls. See editors/nvim/README.md.
+local M = {}
+
+-- Defaults; every key may be overridden in setup(). Keys not listed here (on_attach, on_exit,
+-- handlers, capabilities, flags, ...) are passed on to Neovim's client as they are.
+M.defaults = {
+  cmd = { 'ragls', 'serve' },
+  filetypes = {
+    'go', 'python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact',
+    'rust', 'java', 'c', 'cpp',
+  },
+  -- A buffer's workspace root is the nearest directory above it holding one of these.
+  root_markers = { '.git', 'go.mod', 'pyproject.toml', 'setup.py', 'package.json', 'Cargo.toml', 'pom.xml' },
+  -- The "ragls" settings (modelUrl, chatModel, completionModel, embeddingModel, timeoutMs,
+  -- maxTokens, fim, ...), sent as initializationOptions and served to workspace/configuration.
+  settings = {},
+  -- Set omnifunc to the LSP's in attached buffers, so <C-x><C-o> asks ragls.
+  omnifunc = true,
+}
+
+local config = vim.deepcopy(M.defaults)
+local clients = {} -- root directory -> client id (0.7 only; vim.lsp.start reuses clients itself)
+
+local own = { cmd = true, filetypes = true, root_markers = true, settings = true, omnifunc = true }
+
+-- root_of returns the workspace root for a file: the nearest ancestor holding a root marker,
+-- else the file's directory.
+local function root_of(path)
+  local dir = vim.fn.fnamemodify(path, ':p:h')
+  local best
+  for _, marker in ipairs(config.root_markers) do
+    for _, hit in ipairs({ vim.fn.findfile(marker, dir .. ';'), vim.fn.finddir(marker, dir .. ';') }) do
+      if hit ~= '' then
+        local full = (vim.fn.fnamemodify(hit, ':p'):gsub('/$', ''))
+        local root = vim.fn.fnamemodify(full, ':h')
+        if not best or #root > #best then
+          best = root
+        end
+      end
+    end
+  end
+  return best or dir
+end
+
+local function client_config(root)
+  local c = {
+    name = 'ragls',
+    cmd = config.cmd,
+    root_dir = root,
+    workspace_folders = { { uri = vim.uri_from_fname(root), name = vim.fn.fnamemodify(root, ':t') } },
+    init_options = config.settings,
+    -- Neovim answers workspace/configuration from here, by section.
+    settings = { ragls = config.settings },
+  }
+  for k, v in pairs(config) do
+    if not own[k] then
+      c[k] = v
+    end
+  end
+  return c
+end
+
+-- start attaches ragls to a buffer (the current one by default), starting a server for its root
+-- if none runs yet. It returns the client id, or nil for a buffer with no file.
+function M.start(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local path = vim.api.nvim_buf_get_name(bufnr)
+  if path == '' then
+    return nil
+  end
+  local root = root_of(path)
+  local id
+  if vim.lsp.start then
+    id = vim.lsp.start(client_config(root), { bufnr = bufnr })
+  else
+    id = clients[root]
+    if not id or not vim.lsp.get_client_by_id(id) or vim.lsp.get_client_by_id(id).is_stopped() then
+      id = vim.lsp.start_client(client_config(root))
+      clients[root] = id
+    end
+    if id then
+      vim.lsp.buf_attach_client(bufnr, id)
+    end
+  end
+  if id and config.omnifunc then
+    vim.api.nvim_buf_set_option(bufnr, 'omnifunc', 'v:lua.vim.lsp.omnifunc')
+  end
+  return id
+end
+
+-- client returns the ragls client attached to a buffer, or nil.
+function M.client(bufnr)
+  for _, c in pairs(vim.lsp.buf_get_clients(bufnr or 0)) do
+    if c.name == 'ragls' then
+      return c
+    end
+  end
+  return nil
+end
+
+-- setup sets the options and starts ragls for every buffer of the configured file types.
+function M.setup(opts)
+  config = vim.tbl_deep_extend('force', vim.deepcopy(M.defaults), opts or {})
+  -- Lists replace the defaults rather than merge into them by index.
+  for _, k in ipairs({ 'cmd', 'filetypes', 'root_markers' }) do
+    if opts and opts[k] then
+      config[k] = opts[k]
+    end
+  end
+  local group = vim.api.nvim_create_augroup('ragls', { clear = true })
+  vim.api.nvim_create_autocmd('FileType', {
+    group = group,
+    pattern = config.filetypes,
+    callback = function(args)
+      M.start(args.buf)
+    end,
+  })
+  vim.api.nvim_create_user_command('RaglsActions', function()
+    -- Only ragls's actions: other servers' actions stay under vim.lsp.buf.code_action().
+    vim.lsp.buf.code_action({ filter = function(a) return a.title:find('^ragls: ') ~= nil end })
+  end, { desc = 'ragls code actions' })
+end
+
+return M
