@@ -110,9 +110,10 @@ func realModel(t *testing.T) model {
 	if u == "" || name == "" {
 		missing(t, "no model server: RAGLS_TEST_MODEL_URL and RAGLS_TEST_MODEL are unset (scripts/test starts one)")
 	}
-	// The story model has no FIM training and no code template: completions go through the
-	// chat fallback, which every chat model can answer.
-	return model{URL: u, Name: name, FIM: "chat", Timeout: 15 * time.Second}
+	// The story model knows no FIM tokens, but Ollama passes a /v1/completions prompt through
+	// as it is (the model has no template), so a FIM family's prompt gets an answer: story text,
+	// through the same path a code model's completion takes.
+	return model{URL: u, Name: name, FIM: "starcoder", Timeout: 15 * time.Second}
 }
 
 // settings are the "ragls" settings an editor sends for m.
@@ -322,6 +323,7 @@ func readSession(t *testing.T, path string) session {
 // buffer, the model's completion item, and a clean exit.
 func (s session) check(t *testing.T, wantProgress bool) {
 	t.Helper()
+	t.Logf("progress %v; completion %q; messages %q; cart.go after Document function:\n%s", s.Progress, s.Completion, s.Messages, s.After)
 	for _, e := range s.Errors {
 		t.Errorf("editor script: %s", e)
 	}
@@ -401,9 +403,14 @@ func checkDocumented(t *testing.T, after string) {
 	}
 }
 
+// documented is cart.go after "Document function" with the fake model's answer.
+func documented() string {
+	return strings.Replace(cartGo, "func Checkout", "// "+fakeDoc+"\nfunc Checkout", 1)
+}
+
 // fakeModel serves an OpenAI-compatible API on loopback that fails in one way: "slow" never
-// answers (until the request is abandoned), "garbage" answers an HTML page, "ok" answers fixed
-// JSON. For "down" it returns the URL of a port nothing listens on.
+// answers (until the request is abandoned), "html" answers a web page, "badjson" cut-off JSON;
+// "ok" answers fixed JSON. For "down" it returns the URL of a port nothing listens on.
 type fakeModel struct {
 	URL string
 
@@ -444,9 +451,12 @@ func newFakeModel(t *testing.T, mode string) *fakeModel {
 				f.mu.Unlock()
 			case <-time.After(30 * time.Second):
 			}
-		case "garbage":
+		case "html":
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1>{not json</body></html>")
+		case "badjson":
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"content":`)
 		default:
 			f.answer(w, r.URL.Path, body)
 		}

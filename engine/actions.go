@@ -48,6 +48,9 @@ func (e *Engine) findTarget(doc lsp.Doc, start, end int) (target, error) {
 		return t, nil
 	}
 	if best == nil {
+		best = documentedBelow(text, parsed.Defs, cursorLine)
+	}
+	if best == nil {
 		return target{}, errors.New("select some code, or put the cursor in a function")
 	}
 	s, en := indexer.Offset(text, best.StartLine, 1), indexer.Offset(text, best.EndLine+1, 1)
@@ -357,4 +360,22 @@ func stripPackage(code, lang string) string {
 		return strings.TrimLeft(strings.Join(lines[1:], "\n"), "\n")
 	}
 	return code
+}
+
+// documentedBelow returns the definition whose doc comment holds line, if line is in the
+// comment block right above a definition.
+func documentedBelow(text string, defs []indexer.Symbol, line int) *indexer.Symbol {
+	lines := strings.Split(text, "\n")
+	for l := line; l <= len(lines); l++ {
+		for i := range defs {
+			if defs[i].StartLine == l {
+				return &defs[i]
+			}
+		}
+		t := strings.TrimSpace(lines[l-1])
+		if !(strings.HasPrefix(t, "//") || strings.HasPrefix(t, "#") || strings.HasPrefix(t, "/*") || strings.HasPrefix(t, "*")) {
+			return nil
+		}
+	}
+	return nil
 }

@@ -113,24 +113,29 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 		source string
 		weight float64
 		hits   []scored
+		pinned []uint32 // chunks placed first whatever the fusion says
 	}
 	var sources []func(context.Context) ranked
 	results := make(chan ranked, 8)
 	sources = append(sources,
 		func(context.Context) ranked {
-			return ranked{"definition", weightDefinition, x.cursorDefinitions(cur, before)}
+			defs, pinned := x.cursorDefinitions(cur, before)
+			return ranked{"definition", weightDefinition, defs, pinned}
+		},
+		func(context.Context) ranked {
+			return ranked{"definition", weightCalls, x.fileCalls(cur), nil}
 		},
 		func(context.Context) ranked {
 			// One BM25 pass ranks both the whole index and the recently changed files.
 			lex, recent := x.similar(cur, queryText, 24)
-			results <- ranked{"recent", weightRecent, recent}
-			return ranked{"lexical", weightLexical, lex}
+			results <- ranked{"recent", weightRecent, recent, nil}
+			return ranked{"lexical", weightLexical, lex, nil}
 		},
 	)
 	expected := len(sources) + 1 // the lexical source also sends the recent list
 	if semantic(x.embedder) {
 		sources = append(sources, func(ctx context.Context) ranked {
-			return ranked{"semantic", weightSemantic, x.semanticSimilar(ctx, cur, queryText)}
+			return ranked{"semantic", weightSemantic, x.semanticSimilar(ctx, cur, queryText), nil}
 		})
 		expected++
 	}
@@ -145,6 +150,11 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 		select {
 		case r := <-results:
 			f.add(r.source, r.weight, r.hits)
+			// The function whose arguments are being typed: its signature is what the model
+			// needs most, whatever the other sources agree on.
+			for _, id := range r.pinned {
+				f.score[id] += 1
+			}
 		case <-sctx.Done():
 			// A late source is left out; the ones that answered still count.
 		}
@@ -253,14 +263,17 @@ func nearIdents(before string) []identUse {
 
 // cursorDefinitions resolves the identifiers near the cursor through the symbol table, ranking
 // each name's candidates by how plausible they are from the current file.
-func (x *Index) cursorDefinitions(cur *current, before string) []scored {
+func (x *Index) cursorDefinitions(cur *current, before string) ([]scored, []uint32) {
 	idents := nearIdents(before)
+	callee := enclosingCallee(before)
+	var pinned []uint32
 	nearby := map[string]bool{}
 	for _, u := range idents {
 		nearby[u.name] = true
 	}
 	imports := importHints(cur.content)
 	curDir := path.Dir(cur.path)
+	exact := relImports(cur.content, curDir)
 	curTest := isTestPath(cur.path)
 
 	x.mu.RLock()
@@ -297,7 +310,7 @@ func (x *Index) cursorDefinitions(cur *current, before string) []scored {
 			if ref.file.path == cur.path && d.EndLine >= cur.nearFrom && d.StartLine <= cur.nearTo {
 				continue // already in the prompt
 			}
-			cands = append(cands, cand{id, x.plausibility(d, u, curDir, curTest, imports, nearby)})
+			cands = append(cands, cand{id, x.plausibility(d, u, curDir, curTest, imports, nearby, exact)})
 		}
 		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 		for i, c := range cands {
@@ -308,13 +321,38 @@ func (x *Index) cursorDefinitions(cur *current, before string) []scored {
 			if i > 0 && c.score < cands[0].score-1 {
 				break
 			}
+			if i == 0 && u.name == callee && u.dist < 8 {
+				pinned = append(pinned, c.id)
+			}
 			if !seen[c.id] {
 				seen[c.id] = true
 				out = append(out, scored{id: c.id, score: c.score})
 			}
 		}
 	}
-	return out
+	return out, pinned
+}
+
+// enclosingCallee returns the name of the function whose argument list the cursor is in, on
+// the cursor's line ("f" in "x := pkg.f(a, b|"), or "".
+func enclosingCallee(before string) string {
+	line := before[strings.LastIndexByte(before, '\n')+1:]
+	depth := 0
+	for i := len(line) - 1; i >= 0; i-- {
+		switch line[i] {
+		case ')', ']', '}':
+			depth++
+		case '[', '{':
+			depth--
+		case '(':
+			if depth > 0 {
+				depth--
+				continue
+			}
+			return lastIdent(strings.TrimRight(line[:i], " \t"))
+		}
+	}
+	return ""
 }
 
 func chunkAtLine(chunks []Chunk, line int) int {
@@ -327,17 +365,25 @@ func chunkAtLine(chunks []Chunk, line int) int {
 }
 
 // plausibility scores a candidate definition of an identifier seen near the cursor.
-func (x *Index) plausibility(d *Symbol, u identUse, curDir string, curTest bool, imports []string, nearby map[string]bool) float64 {
+func (x *Index) plausibility(d *Symbol, u identUse, curDir string, curTest bool, imports []string, nearby map[string]bool, exact map[string]bool) float64 {
 	s := 0.0
+	if exact[d.Path] {
+		s += 1 // the very file an import names, not a same-named twin (.cjs, .d.ts)
+	}
 	dir := path.Dir(d.Path)
+	mod := strings.TrimSuffix(d.Path, path.Ext(d.Path))
+	if path.Base(mod) == "__init__" {
+		mod = dir
+	}
+	qualMatch := u.qualifier != "" && (qualBase(dir) == u.qualifier || (path.Ext(d.Path) != ".go" && path.Base(mod) == u.qualifier))
 	switch {
 	case d.Path == "" || dir == curDir:
 		s += 3 // same package or directory
-	case u.qualifier != "" && path.Base(dir) == u.qualifier:
+	case qualMatch:
 		s += 3 // bytes.NewReader -> .../bytes/
 	}
 	for _, imp := range imports {
-		if dir == imp || strings.HasSuffix(dir, "/"+imp) || strings.HasSuffix(strings.TrimSuffix(d.Path, path.Ext(d.Path)), "/"+imp) {
+		if dir == imp || strings.HasSuffix(dir, "/"+imp) || mod == imp || strings.HasSuffix(mod, "/"+imp) {
 			s += 2
 			break
 		}
@@ -348,8 +394,14 @@ func (x *Index) plausibility(d *Symbol, u identUse, curDir string, curTest bool,
 	if d.Container != "" && nearby[d.Container] {
 		s += 1.5 // a method of a type named nearby
 	}
-	if u.qualifier != "" && d.Container == "" && path.Base(dir) != u.qualifier && dir != curDir {
+	if u.qualifier != "" && d.Container == "" && !qualMatch && dir != curDir {
 		s -= 0.5 // x.f(...) is more likely a method or another package's function
+	}
+	if qualMatch && d.Container != "" && path.Ext(d.Path) == ".go" && qualBase(dir) == u.qualifier {
+		s -= 1.5 // time.Unix: a Go package qualifier names a function, never a method
+	}
+	if u.qualifier == "" && d.Kind == "method" {
+		s -= 1.5 // a bare f(...) is not a method call
 	}
 	if isTestPath(d.Path) && !curTest {
 		s -= 1
@@ -359,6 +411,16 @@ func (x *Index) plausibility(d *Symbol, u identUse, curDir string, curTest bool,
 		s += 0.5
 	}
 	return s
+}
+
+// qualBase is the name a package directory is imported by: its base, or its parent's for a
+// major version directory (math/rand/v2 -> rand).
+func qualBase(dir string) string {
+	b := path.Base(dir)
+	if len(b) > 1 && b[0] == 'v' && strings.Trim(b[1:], "0123456789") == "" {
+		return path.Base(path.Dir(dir))
+	}
+	return b
 }
 
 func isTestPath(p string) bool {
@@ -594,4 +656,123 @@ func isKeyword(s string) bool {
 		return true
 	}
 	return false
+}
+
+// weightCalls weighs the definitions of functions called around the cursor: as much as those
+// of identifiers just before it, since code being written mostly calls what its neighbours call.
+const weightCalls = 2.0
+
+// minCallPlausibility keeps a called function's definition only when it is in the same
+// directory or reached through an import or qualifier.
+const minCallPlausibility = 3
+
+// callUses lists the functions called in the lines around the cursor (not on its line), closest
+// first: what the code being written is likely to call too.
+func callUses(content string, line int) []identUse {
+	type use struct {
+		identUse
+		d int
+	}
+	var all []use
+	l := 1
+	for _, text := range strings.SplitAfter(content, "\n") {
+		d := l - line
+		if d < 0 {
+			d = -d
+		} else {
+			d = d * 3 / 2
+		}
+		if l != line && l >= line-100 && l <= line+50 {
+			scanIdents(text, func(id string, off int) {
+				e := off + len(id)
+				for e < len(text) && text[e] == ' ' {
+					e++
+				}
+				if e >= len(text) || text[e] != '(' || isKeyword(id) {
+					return
+				}
+				q := ""
+				if off > 1 && text[off-1] == '.' {
+					q = lastIdent(text[:off-1])
+				}
+				all = append(all, use{identUse{name: id, qualifier: q, dist: d}, d})
+			})
+		}
+		l++
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].d < all[j].d })
+	seen := map[string]bool{}
+	var out []identUse
+	for _, u := range all {
+		if seen[u.name] || len(out) == maxIdents {
+			continue
+		}
+		seen[u.name] = true
+		out = append(out, u.identUse)
+	}
+	return out
+}
+
+// fileCalls resolves the functions called around the cursor to their definitions, keeping only
+// a confident first candidate of each.
+func (x *Index) fileCalls(cur *current) []scored {
+	idents := callUses(cur.content, cur.line)
+	imports := importHints(cur.content)
+	curDir := path.Dir(cur.path)
+	exact := relImports(cur.content, curDir)
+	curTest := isTestPath(cur.path)
+	nearby := map[string]bool{}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	var out []scored
+	seen := map[uint32]bool{}
+	for _, u := range idents {
+		bestID, best := uint32(0), -100.0
+		for _, ref := range x.syms.lookup(u.name) {
+			d := &ref.file.defs[ref.i]
+			if ref.file.path == cur.path {
+				continue
+			}
+			id, ok := x.defChunkLocked(ref)
+			if !ok {
+				continue
+			}
+			if sc := x.plausibility(d, u, curDir, curTest, imports, nearby, exact); sc > best {
+				bestID, best = id, sc
+			}
+		}
+		if best >= minCallPlausibility && !seen[bestID] {
+			seen[bestID] = true
+			out = append(out, scored{id: bestID, score: best})
+		}
+	}
+	return out
+}
+
+// relImports returns the files that relative imports of content name exactly, resolved from dir:
+// "./toDate.js" -> "date-fns/toDate.js".
+func relImports(content, dir string) map[string]bool {
+	out := map[string]bool{}
+	for n, line := range strings.Split(content, "\n") {
+		if n > 400 {
+			break
+		}
+		for _, q := range []string{"'./", "\"./", "'../", "\"../"} {
+			i := strings.Index(line, q)
+			if i < 0 {
+				continue
+			}
+			rest := line[i+1:]
+			j := strings.IndexByte(rest, line[i])
+			if j < 0 {
+				continue
+			}
+			p := path.Join(dir, rest[:j])
+			out[p] = true
+			for _, e := range []string{".js", ".ts", ".mjs", ".tsx", "/index.js", "/index.ts"} {
+				out[p+e] = true
+			}
+		}
+	}
+	return out
 }

@@ -133,7 +133,6 @@ func newHarness(t testing.TB, eng *fakeEngine) *harness {
 	h.srv = NewServer(eng, h.docs, Options{Logger: discardLogger(), Debounce: -1})
 	go func() { h.runErr <- h.srv.Run(context.Background(), serverEnd) }()
 	h.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(clientEnd), jsonrpc2.WithCodec(codec{}))
-	// Synchronous, so that messages are recorded in the order the server sent them.
 	h.conn.Go(context.Background(), h.handle)
 	t.Cleanup(func() {
 		h.conn.Close()
@@ -146,7 +145,7 @@ func newHarness(t testing.TB, eng *fakeEngine) *harness {
 	return h
 }
 
-func (h *harness) handle(_ context.Context, req *jsonrpc2.Request) (any, error) {
+func (h *harness) handle(ctx context.Context, req *jsonrpc2.Request) (any, error) {
 	h.mu.Lock()
 	h.received = append(h.received, message{req.Method(), json.RawMessage(strings.Clone(string(req.Params())))})
 	answer, ok := h.answers[req.Method()]
@@ -158,6 +157,9 @@ func (h *harness) handle(_ context.Context, req *jsonrpc2.Request) (any, error) 
 	if !req.IsCall() {
 		return nil, nil
 	}
+	// Recorded in wire order above; the answer is written off the reading goroutine, as a real
+	// editor does, so that neither side's reader ever waits for the other's writes.
+	jsonrpc2.Async(ctx)
 	if !ok {
 		return nil, jsonrpc2.ErrMethodNotFound
 	}

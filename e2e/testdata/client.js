@@ -25,6 +25,7 @@ const out = {
 	completionItems: [],
 	inline: [],
 	errors: [], // unexpected failures, as text
+	respelled: [], // document URIs the server sent back spelled differently
 	steps: {}, // milliseconds per step
 	serverExit: null,
 };
@@ -38,8 +39,11 @@ const conn = rpc.createProtocolConnection(
 	new rpc.StreamMessageReader(child.stdout),
 	new rpc.StreamMessageWriter(child.stdin));
 
-// The buffers this client holds, as an editor would: uri -> {text, version}.
+// The buffers this client holds, as an editor would: file path -> {uri, text, version}. Keyed
+// by path, as VS Code compares URIs after decoding them: the server may spell a URI with other
+// escapes than the client did.
 const docs = new Map();
+const key = (uri) => (uri.startsWith('file:') ? url.fileURLToPath(uri) : uri);
 
 let progressEnded;
 const progressEnd = new Promise((resolve) => { progressEnded = resolve; });
@@ -95,18 +99,19 @@ function applyWorkspaceEdit(edit) {
 	for (const [uri, edits] of Object.entries(edit.changes || {})) changes.push({ uri, edits });
 	for (const dc of edit.documentChanges || []) {
 		if (dc.kind === 'create') {
-			if (!docs.has(dc.uri)) out.created[dc.uri] = '';
+			if (!docs.has(key(dc.uri))) out.created[dc.uri] = '';
 			continue;
 		}
 		if (dc.kind) throw new Error('unsupported resource operation ' + dc.kind);
-		const d = docs.get(dc.textDocument.uri);
+		const d = docs.get(key(dc.textDocument.uri));
 		if (d && dc.textDocument.version != null && dc.textDocument.version !== d.version) {
 			throw new Error(`edit for version ${dc.textDocument.version}, buffer is at ${d.version}`);
 		}
 		changes.push({ uri: dc.textDocument.uri, edits: dc.edits });
 	}
 	for (const { uri, edits } of changes) {
-		const d = docs.get(uri);
+		const d = docs.get(key(uri));
+		if (d && d.uri !== uri) out.respelled.push(`${d.uri} came back as ${uri}`);
 		if (!d) {
 			out.created[uri] = applyTextEdits(out.created[uri] || '', edits);
 			continue;
@@ -114,7 +119,7 @@ function applyWorkspaceEdit(edit) {
 		d.text = applyTextEdits(d.text, edits);
 		d.version++;
 		conn.sendNotification('textDocument/didChange', {
-			textDocument: { uri, version: d.version },
+			textDocument: { uri: d.uri, version: d.version },
 			contentChanges: [{ text: d.text }],
 		});
 	}
@@ -124,7 +129,7 @@ function open(path) {
 	const uri = url.pathToFileURL(path).href;
 	const text = fs.readFileSync(path, 'utf8');
 	const languageId = path.endsWith('.py') ? 'python' : 'go';
-	docs.set(uri, { text, version: 1 });
+	docs.set(key(uri), { uri, text, version: 1 });
 	conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
 	return uri;
 }
@@ -169,6 +174,7 @@ const capabilities = {
 };
 
 async function main() {
+	const started = Date.now();
 	const rootUri = url.pathToFileURL(plan.root).href;
 	await step('initialize', () => Promise.race([conn.sendRequest('initialize', {
 		processId: process.pid,
@@ -180,7 +186,7 @@ async function main() {
 	}), timeout(5000, 'initialize')]));
 	conn.sendNotification('initialized', {});
 	const uri = open(plan.file);
-	out.before = docs.get(uri).text;
+	out.before = docs.get(key(uri)).text;
 	await step('progress', () => Promise.race([progressEnd, timeout(10000, 'indexing progress end')]));
 
 	await step('hover', async () => {
@@ -193,11 +199,14 @@ async function main() {
 
 	await step('shutdown', () => Promise.race([conn.sendRequest('shutdown'), timeout(5000, 'shutdown')]));
 	conn.sendNotification('exit');
+	const t0 = Date.now();
 	out.serverExit = await Promise.race([exited, new Promise((r) => setTimeout(() => r(null), 5000))]);
+	out.steps.exit = Date.now() - t0;
 	if (out.serverExit === null) {
 		out.errors.push('ragls serve still running 5 s after exit');
 		child.kill('SIGKILL');
 	}
+	out.steps.total = Date.now() - started;
 	conn.dispose();
 	out.stderr = stderr.slice(-4000);
 	process.stdout.write(JSON.stringify(out) + '\n');
@@ -219,7 +228,7 @@ async function happy(uri) {
 			applyWorkspaceEdit(resolved.edit);
 		});
 	}
-	out.after = docs.get(uri).text;
+	out.after = docs.get(key(uri)).text;
 	// The command path, for clients that cannot resolve: the server computes the action and
 	// sends it back through workspace/applyEdit.
 	const tests = (actions || []).find((a) => a.title === 'ragls: Write tests');
@@ -259,7 +268,7 @@ async function failure(uri) {
 		try {
 			const list = await Promise.race([
 				conn.sendRequest('textDocument/completion', { textDocument: { uri }, position: pos }, src.token),
-				timeout(plan.completionWait || 10000, name)]);
+				timeout(10000, name)]);
 			out[name] = { items: (list && list.items ? list.items : list || []).length, ms: Date.now() - t0 };
 		} catch (e) {
 			out[name] = { error: e.message, code: e.code, ms: Date.now() - t0 };

@@ -124,8 +124,12 @@ function M.setup(opts)
     end,
   })
   vim.api.nvim_create_user_command('RaglsActions', function()
-    -- Only ragls's actions: other servers' actions stay under vim.lsp.buf.code_action().
-    vim.lsp.buf.code_action({ filter = function(a) return a.title:find('^ragls: ') ~= nil end })
+    if vim.lsp.start then
+      -- Only ragls's actions: other servers' stay under vim.lsp.buf.code_action().
+      vim.lsp.buf.code_action({ filter = function(a) return a.title:find('^ragls: ') ~= nil end })
+    else
+      vim.lsp.buf.code_action() -- 0.7 cannot filter; ragls's titles start with "ragls: "
+    end
   end, { desc = 'ragls code actions' })
 end
 
