@@ -21,6 +21,5 @@ func main() {
 		getenv: os.Getenv,
 	})
 	stop()
-	profStop()
 	os.Exit(code)
 }
