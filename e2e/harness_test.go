@@ -506,6 +506,12 @@ func (f *fakeModel) model() model {
 	return model{URL: f.URL, Name: "fake", FIM: "chat", Timeout: 20 * time.Second}
 }
 
+func (f *fakeModel) requestCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.requests)
+}
+
 func (f *fakeModel) abortedRequests() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -15,8 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"ragls/engine"
 	"ragls/indexer"
-	"ragls/prompts"
+	"ragls/lsp"
 	"ragls/workspace"
 )
 
@@ -31,6 +32,8 @@ type benchReport struct {
 	ReindexMillisP95  float64 `json:"reindex_one_file_ms_p95"`
 	ContextMillisP50  float64 `json:"context_ms_p50"`
 	ContextMillisP95  float64 `json:"context_ms_p95"`
+	PromptMillisP50   float64 `json:"completion_prompt_ms_p50"`
+	PromptMillisP95   float64 `json:"completion_prompt_ms_p95"`
 	SearchProcessMs   float64 `json:"search_process_ms_median"`
 	ContextProcessRSS float64 `json:"context_process_peak_rss_mb"`
 }
@@ -66,19 +69,23 @@ func runBench(ctx context.Context, e env, args []string) error {
 	}
 	rep := benchReport{}
 
-	// Cold index with the built-in embedder.
-	s := workspace.NewSession(workspace.Config{CacheDir: cache})
-	defer s.Close()
-	r, err := s.AddRoot(*root)
+	// Cold index with the built-in embedder, through the engine the server uses.
+	eng, err := engine.New(engine.Options{CacheDir: cache, Getenv: func(k string) string {
+		if k == "RAGLS_CONFIG" {
+			return filepath.Join(cache, "no-config.json") // the defaults, whatever the user set
+		}
+		return ""
+	}})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	start := time.Now()
+	r, sum, err := eng.AddRoot(ctx, *root, nil)
 	if err != nil {
 		return err
 	}
 	rep.Root = r.Dir
-	start := time.Now()
-	sum, err := r.Sync(ctx, nil)
-	if err != nil {
-		return err
-	}
 	rep.ColdIndexSeconds = time.Since(start).Seconds()
 	rep.Files, rep.Chunks = sum.Files, sum.Chunks
 	say("cold index: %d files, %d chunks in %.1f s", rep.Files, rep.Chunks, rep.ColdIndexSeconds)
@@ -124,10 +131,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 	say("one-file change visible to queries: p50 %.1f ms, p95 %.1f ms", rep.ReindexMillisP50, rep.ReindexMillisP95)
 
 	// Context assembly at random line ends of random files, counting tokens as the server does.
-	counter, err := prompts.NewCounter()
-	if err != nil {
-		return err
-	}
+	counter := eng.Counter()
 	var ctxTimes []float64
 	var batch bytes.Buffer
 	for len(ctxTimes) < *n {
@@ -150,6 +154,29 @@ func runBench(ctx context.Context, e env, args []string) error {
 	}
 	rep.ContextMillisP50, rep.ContextMillisP95 = percentile(ctxTimes, 50), percentile(ctxTimes, 95)
 	say("context assembly (%d chunks, budget 1024): p50 %.2f ms, p95 %.2f ms", rep.Chunks, rep.ContextMillisP50, rep.ContextMillisP95)
+
+	// A whole completion prompt: context lookup, FIM template and token budget for a 4k window.
+	var promptTimes []float64
+	var promptTokens []float64
+	for len(promptTimes) < 200 {
+		p := paths[rng.IntN(len(paths))]
+		text, _ := r.Index.Content(p)
+		lines := strings.Count(text, "\n")
+		if lines < 50 {
+			continue
+		}
+		off := indexer.Offset(text, 1+rng.IntN(lines), 1<<20)
+		doc := lsp.Doc{Path: filepath.Join(r.Dir, filepath.FromSlash(p)), Text: text}
+		t0 := time.Now()
+		prompt, err := eng.CompletionPrompt(ctx, doc, off)
+		if err != nil {
+			return err
+		}
+		promptTimes = append(promptTimes, ms(time.Since(t0)))
+		promptTokens = append(promptTokens, float64(prompt.Tokens))
+	}
+	rep.PromptMillisP50, rep.PromptMillisP95 = percentile(promptTimes, 50), percentile(promptTimes, 95)
+	say("completion prompt assembly (median %.0f tokens): p50 %.2f ms, p95 %.2f ms", percentile(promptTokens, 50), rep.PromptMillisP50, rep.PromptMillisP95)
 
 	// Whole processes, as scripts and editors start them.
 	self, err := os.Executable()
