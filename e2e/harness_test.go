@@ -171,6 +171,8 @@ def page_path(title):
 var (
 	// hoverAt is on the call to Total, defined in price.go.
 	hoverAt = pos{Line: 10, Character: 7}
+	// hoverAfterEdit is the call to Total once a doc comment line was added above Checkout.
+	hoverAfterEdit = pos{Line: 11, Character: 7}
 	// actionAt is inside Checkout, which has no doc comment.
 	actionAt = pos{Line: 10, Character: 2}
 	// completeAt is after the brace that closes Cart: above Checkout, so that the doc comment
@@ -297,6 +299,7 @@ type session struct {
 	Progress   []string `json:"progress"`   // kinds of the $/progress values, in order
 	Hover      string   `json:"hover"`      // the hover's text on the call to Total
 	Actions    []string `json:"actions"`    // code action titles
+	HoverAfter string   `json:"hoverAfter"` // the hover on the call to Total, one line down after the edit
 	Before     string   `json:"before"`     // cart.go before the action's edit
 	After      string   `json:"after"`      // cart.go after it
 	Completion []string `json:"completion"` // completion item labels
@@ -340,6 +343,9 @@ func (s session) check(t *testing.T, wantProgress bool) {
 		t.Errorf("buffer before the action = %q, want the fixture's cart.go", s.Before)
 	}
 	checkDocumented(t, s.After)
+	if !strings.Contains(s.HoverAfter, totalSignature) {
+		t.Errorf("hover on the call to Total after the edit = %q, want %q: the server did not follow the edit", s.HoverAfter, totalSignature)
+	}
 	if len(s.Completion) == 0 {
 		t.Errorf("completion offered no item from the model")
 	}

@@ -46,6 +46,7 @@ type nodePlan struct {
 	Mode        string         `json:"mode"` // "happy" or "failure"
 	Settings    map[string]any `json:"settings"`
 	Hover       pos            `json:"hover"`
+	HoverAfter  pos            `json:"hoverAfter"`
 	Action      pos            `json:"action"`
 	Completion  pos            `json:"completion"`
 	Diagnostic  map[string]any `json:"diagnostic"`
@@ -66,6 +67,7 @@ func runNode(t *testing.T, m model, mode string, tweak func(*nodePlan)) nodeResu
 		Mode:       mode,
 		Settings:   m.settings(),
 		Hover:      hoverAt,
+		HoverAfter: hoverAfterEdit,
 		Action:     actionAt,
 		Completion: completeAt,
 		Diagnostic: fakeDiagnostic,

@@ -58,6 +58,7 @@ func runEditor(t *testing.T, m model, command func(plan map[string]any, env []st
 		"result":        result,
 		"settings":      m.settings(),
 		"hover":         hoverAt,
+		"hoverAfter":    hoverAfterEdit,
 		"action":        actionAt,
 		"completion":    completeAt,
 		"diagnostic":    fakeDiagnostic,

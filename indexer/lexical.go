@@ -12,6 +12,10 @@ const (
 	bm25B  = 0.75
 )
 
+// maxScan bounds the postings one query reads (about a millisecond's worth), so that a query
+// made of twenty lines of code costs the same on a small repository and on a huge one.
+const maxScan = 150_000
+
 // lexical is a BM25 index over the terms of chunks, keyed by chunk ID. It is not safe for
 // concurrent use; the Index guards it.
 //
@@ -219,24 +223,38 @@ func (l *lexical) search(q lexQuery, k int, keep func(id uint32) bool, acc *accu
 	n := float64(l.live)
 	avg := float64(l.totalLen) / n
 	acc.reset(len(l.docLen))
-	// Sorted, so that the float sums, and the rankings they decide, are the same on every run.
-	qterms := make([]string, 0, len(q))
-	for t := range q {
-		qterms = append(qterms, t)
+	type qterm struct {
+		term string
+		p    *postings
 	}
-	slices.Sort(qterms)
-	for _, term := range qterms {
-		w := q[term]
-		p, ok := l.lookup(term)
-		if !ok {
-			continue
+	var qs []qterm
+	for t := range q {
+		if p, ok := l.lookup(t); ok {
+			qs = append(qs, qterm{t, p})
 		}
+	}
+	// Rarest terms first (ties by term, so that float sums and the rankings they decide are the
+	// same on every run); once maxScan postings have been read the commonest terms are left
+	// out: they cost the most and, with the lowest IDF, move the ranking least.
+	slices.SortFunc(qs, func(a, b qterm) int {
+		if d := len(a.p.ids) - len(b.p.ids); d != 0 {
+			return d
+		}
+		return strings.Compare(a.term, b.term)
+	})
+	scanned := 0
+	for _, qt := range qs {
+		p, w := qt.p, q[qt.term]
 		df := float64(len(p.ids))
 		// Terms in more than half the chunks ("err", "return") carry almost no signal but
 		// dominate the cost; BM25 gives them a near-zero weight anyway.
 		if df > n/2 && len(q) > 1 {
 			continue
 		}
+		if scanned > maxScan && scanned+len(p.ids) > 2*maxScan {
+			break
+		}
+		scanned += len(p.ids)
 		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
 		for i, id := range p.ids {
 			dl := float64(l.docLen[id])

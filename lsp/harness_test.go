@@ -147,7 +147,7 @@ func newHarness(t testing.TB, eng *fakeEngine) *harness {
 
 func (h *harness) handle(ctx context.Context, req *jsonrpc2.Request) (any, error) {
 	h.mu.Lock()
-	h.received = append(h.received, message{req.Method(), json.RawMessage(strings.Clone(string(req.Params())))})
+	h.received = append(h.received, message{strings.Clone(req.Method()), json.RawMessage(strings.Clone(string(req.Params())))})
 	answer, ok := h.answers[req.Method()]
 	h.mu.Unlock()
 	select {

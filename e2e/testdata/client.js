@@ -229,6 +229,10 @@ async function happy(uri) {
 		});
 	}
 	out.after = docs.get(key(uri)).text;
+	await step('hoverAfter', async () => {
+		const h = await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: plan.hoverAfter });
+		out.hoverAfter = h && h.contents ? h.contents.value : '';
+	});
 	// The command path, for clients that cannot resolve: the server computes the action and
 	// sends it back through workspace/applyEdit.
 	const tests = (actions || []).find((a) => a.title === 'ragls: Write tests');

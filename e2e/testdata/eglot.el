@@ -9,8 +9,7 @@
 (require 'json)
 
 ;; -Q skips the site directories where Debian installs elpa-eglot and its dependencies.
-(dolist (dir (append (file-expand-wildcards "/usr/share/emacs/site-lisp/elpa/*")
-                     (file-expand-wildcards (expand-file-name "~/.emacs.d/elpa/*"))))
+(dolist (dir (file-expand-wildcards "/usr/share/emacs/site-lisp/elpa/*"))
   (when (file-directory-p dir)
     (add-to-list 'load-path dir)))
 
@@ -92,6 +91,10 @@
         (let ((jsonrpc-default-request-timeout (/ (plist-get e2e-plan :actionTimeout) 1000.0)))
           (eglot--read-execute-code-action (list document) server (plist-get document :kind)))))
     (e2e-set :after (e2e-buffer-text))
+    ;; eglot sends the edit to the server as an incremental change; the server must follow it.
+    (e2e-goto (plist-get e2e-plan :hoverAfter))
+    (let ((hover (jsonrpc-request server :textDocument/hover (eglot--TextDocumentPositionParams))))
+      (e2e-set :hoverAfter (plist-get (plist-get hover :contents) :value)))
 
     ;; Completion through completion-at-point, as a user's C-M-i would.
     (e2e-goto (plist-get e2e-plan :completion))
@@ -120,7 +123,7 @@
 (with-temp-file (plist-get e2e-plan :result)
   (insert (json-serialize
            (cl-loop for (k v) on e2e-out by #'cddr
-                    append (list k (cond ((memq k '(:hover :before :after)) (or v ""))
+                    append (list k (cond ((memq k '(:hover :hoverAfter :before :after)) (or v ""))
                                          ((eq k :serverExit) (or v :null))
                                          (t (vconcat v))))))))
 (kill-emacs 0)

@@ -80,6 +80,11 @@ local function main()
   end
   vim.lsp.util.apply_workspace_edit(res.result.edit, client.offset_encoding)
   out.after = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, true), '\n') .. '\n'
+  -- Neovim sends the edit to the server as an incremental change; the server must follow it.
+  res, err = client.request_sync('textDocument/hover', { textDocument = { uri = uri }, position = plan.hoverAfter }, 5000, bufnr)
+  if not err and res and res.result then
+    out.hoverAfter = res.result.contents.value
+  end
 
   res, err = client.request_sync('textDocument/completion', { textDocument = { uri = uri }, position = plan.completion }, plan.actionTimeout, bufnr)
   if err or not res or res.err then

@@ -49,6 +49,8 @@ function! s:Main() abort
     call add(s:out.errors, 'Document function applied no edit')
   endif
   let s:out.after = join(getline(1, '$'), "\n") . "\n"
+  call s:Goto(s:plan.hoverAfter)
+  let s:out.hoverAfter = RaglsHover()
 
   call s:Goto(s:plan.completion)
   call RaglsComplete(1, '')
