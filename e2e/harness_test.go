@@ -178,6 +178,8 @@ var (
 	// completeAt is after the brace that closes Cart: above Checkout, so that the doc comment
 	// the action inserts does not move it.
 	completeAt = pos{Line: 7, Character: 1}
+	// pyHoverAt is on the call to slugify in slug.py.
+	pyHoverAt = pos{Line: 6, Character: 24}
 	// checkoutLine is the line "func Checkout(c Cart) string {".
 	checkoutLine = 9
 )
@@ -225,9 +227,9 @@ func workspace(t *testing.T) string {
 	return dir
 }
 
-// environ is the environment of an editor (and so of the server it starts): no RAGLS_*
-// settings of the developer's, a private cache and no config file, and a private HOME so that
-// editors write their state and history away from the user's.
+// environ is the environment of an editor (and so of the server it starts): none of the
+// developer's RAGLS_* settings, a private index cache, an empty config file in place of the
+// user's, and a private HOME so that editors keep their state and history away from the user's.
 func environ(t *testing.T) []string {
 	t.Helper()
 	home := t.TempDir()
@@ -262,6 +264,8 @@ func run(t *testing.T, limit time.Duration, cmd *exec.Cmd) []byte {
 	t.Helper()
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// A server the editor started could outlive it holding our pipes: do not wait for it.
+	cmd.WaitDelay = 2 * time.Second
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", cmd.Path, err)

@@ -25,10 +25,14 @@ type nodeResult struct {
 	Completion1  *completionOutcome `json:"completion1"`
 	Completion2  *completionOutcome `json:"completion2"`
 	ResolveError *string            `json:"resolveError"`
-	HoverAfter   string             `json:"hoverAfter"`
 	Steps        map[string]int     `json:"steps"`
 	Respelled    []string           `json:"respelled"`
 	Stderr       string             `json:"stderr"`
+	PyHover      string             `json:"pyHover"`
+	Shown        []struct {
+		URI  string `json:"uri"`
+		Text string `json:"text"`
+	} `json:"shown"`
 }
 
 type completionOutcome struct {
@@ -51,6 +55,9 @@ type nodePlan struct {
 	Completion  pos            `json:"completion"`
 	Diagnostic  map[string]any `json:"diagnostic"`
 	RunTests    bool           `json:"runTests"`
+	RunExplain  bool           `json:"runExplain"`
+	PyFile      string         `json:"pyFile,omitempty"` // also open this Python file and hover at PyHover
+	PyHover     pos            `json:"pyHover"`
 	CancelAfter int            `json:"cancelAfter,omitempty"` // ms after which completions are cancelled
 	Resolve     bool           `json:"resolve,omitempty"`     // failure mode: also resolve an action
 }
@@ -132,8 +139,19 @@ func TestNodeRealModel(t *testing.T) {
 func TestNodeFakeModel(t *testing.T) {
 	t.Parallel()
 	fake := newFakeModel(t, "ok")
-	res := runNode(t, fake.model(), "happy", func(p *nodePlan) { p.RunTests = true })
+	res := runNode(t, fake.model(), "happy", func(p *nodePlan) {
+		p.RunTests = true
+		p.RunExplain = true
+		p.PyFile = filepath.Join(p.Root, "slug.py")
+		p.PyHover = pyHoverAt
+	})
 	res.check(t, true)
+	if len(res.Shown) != 1 || !strings.HasSuffix(res.Shown[0].URI, ".md") || !strings.Contains(res.Shown[0].Text, strings.TrimSpace(fakeCompletion)) {
+		t.Errorf("Explain function showed %+v, want one Markdown document with the model's answer", res.Shown)
+	}
+	if !strings.Contains(res.PyHover, "slugify(title)") || !strings.Contains(res.PyHover, "lower case") {
+		t.Errorf("hover on the call to slugify in slug.py = %q, want its signature and docstring", res.PyHover)
+	}
 	if want := documented(); res.After != want {
 		t.Errorf("after Document function:\n%s\nwant:\n%s", res.After, want)
 	}
@@ -152,6 +170,15 @@ func TestNodeFakeModel(t *testing.T) {
 	if !strings.HasPrefix(test, "package shop\n") || !strings.Contains(test, "func TestCheckout(t *testing.T) {}") {
 		t.Errorf("Write tests created %v, want cart_test.go in package shop with TestCheckout", res.Created)
 	}
+}
+
+// TestNodePlainCommand: editors may start plain `ragls` with pipes for stdin and stdout; it
+// serves the LSP as `ragls serve` does.
+func TestNodePlainCommand(t *testing.T) {
+	t.Parallel()
+	fake := newFakeModel(t, "ok")
+	res := runNode(t, fake.model(), "happy", func(p *nodePlan) { p.Server = p.Server[:1] })
+	res.check(t, true)
 }
 
 // TestNodeModelDown: with nothing listening at the model URL, completions come back empty

@@ -26,6 +26,7 @@ const out = {
 	inline: [],
 	errors: [], // unexpected failures, as text
 	respelled: [], // document URIs the server sent back spelled differently
+	shown: [], // window/showDocument: {uri, text}
 	steps: {}, // milliseconds per step
 	serverExit: null,
 };
@@ -58,7 +59,13 @@ conn.onNotification('window/showMessage', (p) => { out.messages.push(p.message);
 conn.onNotification('window/logMessage', () => {});
 conn.onRequest('client/registerCapability', () => null);
 conn.onRequest('workspace/configuration', (p) => p.items.map(() => plan.settings));
-conn.onRequest('window/showDocument', () => ({ success: true }));
+conn.onRequest('window/showDocument', (p) => {
+	// Read it now: the server removes its explanation files when it exits.
+	let text = '';
+	try { text = fs.readFileSync(url.fileURLToPath(p.uri), 'utf8'); } catch (e) { text = 'unreadable: ' + e.message; }
+	out.shown.push({ uri: p.uri, text });
+	return { success: true };
+});
 conn.onRequest('workspace/applyEdit', (p) => {
 	try {
 		applyWorkspaceEdit(p.edit);
@@ -194,6 +201,14 @@ async function main() {
 		out.hover = h && h.contents ? (h.contents.value || JSON.stringify(h.contents)) : '';
 	});
 
+	if (plan.pyFile) {
+		const py = open(plan.pyFile);
+		await step('pyHover', async () => {
+			const h = await conn.sendRequest('textDocument/hover', { textDocument: { uri: py }, position: plan.pyHover });
+			out.pyHover = h && h.contents ? h.contents.value : '';
+		});
+	}
+
 	if (plan.mode === 'happy') await happy(uri);
 	else await failure(uri);
 
@@ -243,6 +258,17 @@ async function happy(uri) {
 			});
 			const t = again.find((a) => a.title === 'ragls: Write tests');
 			await conn.sendRequest('workspace/executeCommand', { command: 'ragls.action', arguments: [t.data] });
+		});
+	}
+	if (plan.runExplain) {
+		// Listed again: the edit above made the first list stale. Explanations are shown, not
+		// applied, so they always come as a command.
+		await step('explain', async () => {
+			const again = await conn.sendRequest('textDocument/codeAction', {
+				textDocument: { uri }, range: { start: plan.hoverAfter, end: plan.hoverAfter }, context: { diagnostics: [] },
+			});
+			const explain = again.find((a) => a.title === 'ragls: Explain function');
+			await conn.sendRequest('workspace/executeCommand', explain.command);
 		});
 	}
 	const pos = plan.completion;

@@ -91,7 +91,9 @@
         (let ((jsonrpc-default-request-timeout (/ (plist-get e2e-plan :actionTimeout) 1000.0)))
           (eglot--read-execute-code-action (list document) server (plist-get document :kind)))))
     (e2e-set :after (e2e-buffer-text))
-    ;; eglot sends the edit to the server as an incremental change; the server must follow it.
+    ;; eglot sends the edit to the server as an incremental change, when idle or before its own
+    ;; requests: flush it as those do. The server must follow it.
+    (eglot--signal-textDocument/didChange)
     (e2e-goto (plist-get e2e-plan :hoverAfter))
     (let ((hover (jsonrpc-request server :textDocument/hover (eglot--TextDocumentPositionParams))))
       (e2e-set :hoverAfter (plist-get (plist-get hover :contents) :value)))
