@@ -42,7 +42,11 @@ func ragls(t *testing.T) string {
 	t.Helper()
 	build.once.Do(func() {
 		build.path = filepath.Join(build.dir, "ragls")
-		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/ragls")
+		args := []string{"build", "-o", build.path}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/ragls")...)
 		cmd.Dir = ".." // the module root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			build.err = fmt.Errorf("go build ./cmd/ragls: %v\n%s", err, out)

@@ -44,9 +44,11 @@ func (e *Engine) CompletionPrompt(ctx context.Context, doc lsp.Doc, offset int) 
 	}
 	if r, rel, ok := e.locate(doc.Path); ok {
 		in.Path, in.RepoName = rel, filepath.Base(r.Dir)
+		// Packed with the cheap estimate: BuildCompletion counts the snippets it keeps with the
+		// real tokenizer and drops what does not fit, so counting them twice buys nothing.
 		res, err := r.Index.Context(ctx, indexer.ContextRequest{
 			Path: rel, Content: doc.Text, HasContent: true, Offset: offset,
-			Budget: max(cfg.ContextWindow/4, 128), Counter: e.model.counter, SourceTimeout: contextTimeout,
+			Budget: max(cfg.ContextWindow/4, 128), SourceTimeout: contextTimeout,
 		})
 		if err != nil {
 			return prompts.Prompt{}, err

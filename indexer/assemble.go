@@ -674,8 +674,11 @@ func callUses(content string, line int) []identUse {
 		d int
 	}
 	var all []use
-	l := 1
-	for _, text := range strings.SplitAfter(content, "\n") {
+	// Only the lines from line-100 to line+50 are read; find where they start.
+	first := max(line-100, 1)
+	l := first
+	window := content[Offset(content, first, 1):Offset(content, line+51, 1)]
+	for _, text := range strings.SplitAfter(window, "\n") {
 		d := l - line
 		if d < 0 {
 			d = -d

@@ -55,30 +55,27 @@ local function main()
     out.hover = res.result.contents.value or vim.inspect(res.result.contents)
   end
 
-  res, err = client.request_sync('textDocument/codeAction', {
-    textDocument = { uri = uri },
-    range = { start = plan.action, ['end'] = plan.action },
-    context = { diagnostics = { plan.diagnostic } },
-  }, 5000, bufnr)
-  if err or not res or res.err then
-    return fail('codeAction: ' .. vim.inspect(err or res))
-  end
-  local document
-  for _, a in ipairs(res.result or {}) do
-    table.insert(out.actions, a.title)
-    if a.title == 'ragls: Document function' then
-      document = a
+  -- Code actions the way a user runs them: vim.lsp.buf.code_action() at the cursor, with the
+  -- choice made in vim.ui.select; Neovim then resolves the action and applies its edit.
+  vim.api.nvim_win_set_cursor(0, { plan.action.line + 1, plan.action.character })
+  vim.ui.select = function(items, _, on_choice)
+    local chosen
+    for _, item in ipairs(items) do
+      table.insert(out.actions, item[2].title)
+      if item[2].title == 'ragls: Document function' then
+        chosen = item
+      end
     end
+    on_choice(chosen)
   end
-  if not document then
-    return fail('no "ragls: Document function" action')
+  vim.notify = function(msg)
+    fail('notify: ' .. msg)
   end
-  -- Neovim 0.7 offers codeAction/resolve for edits; the model may take a while.
-  res, err = client.request_sync('codeAction/resolve', document, plan.actionTimeout, bufnr)
-  if err or not res or res.err or not res.result.edit then
-    return fail('codeAction/resolve: ' .. vim.inspect(err or res))
+  local tick = vim.api.nvim_buf_get_changedtick(bufnr)
+  vim.lsp.buf.code_action({ diagnostics = { plan.diagnostic } })
+  if not vim.wait(plan.actionTimeout, function() return vim.api.nvim_buf_get_changedtick(bufnr) ~= tick end, 20) then
+    fail('"ragls: Document function" did not change the buffer')
   end
-  vim.lsp.util.apply_workspace_edit(res.result.edit, client.offset_encoding)
   out.after = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, true), '\n') .. '\n'
   -- Neovim sends the edit to the server as an incremental change; the server must follow it.
   res, err = client.request_sync('textDocument/hover', { textDocument = { uri = uri }, position = plan.hoverAfter }, 5000, bufnr)
@@ -86,9 +83,11 @@ local function main()
     out.hoverAfter = res.result.contents.value
   end
 
-  res, err = client.request_sync('textDocument/completion', { textDocument = { uri = uri }, position = plan.completion }, plan.actionTimeout, bufnr)
+  local all
+  all, err = vim.lsp.buf_request_sync(bufnr, 'textDocument/completion', { textDocument = { uri = uri }, position = plan.completion }, plan.actionTimeout)
+  res = all and all[client.id]
   if err or not res or res.err then
-    return fail('completion: ' .. vim.inspect(err or res))
+    return fail('completion: ' .. vim.inspect(err or all))
   end
   for _, item in ipairs((res.result or {}).items or res.result or {}) do
     table.insert(out.completion, item.label)

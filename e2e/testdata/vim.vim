@@ -37,6 +37,8 @@ function! s:Main() abort
 
   call s:Goto(s:plan.hover)
   let s:out.hover = RaglsHover()
+  " The user's command too (it echoes: no popups without a terminal).
+  silent RaglsHover
 
   call s:Goto(s:plan.action)
   let actions = RaglsCodeActions(0, 0, [s:plan.diagnostic])

@@ -35,10 +35,11 @@
   :type '(repeat string))
 
 (defcustom ragls-settings nil
-  "The ragls settings, a plist such as (:modelUrl \"http://127.0.0.1:11434/v1\").
-Keys: modelUrl, apiKey, chatModel, completionModel, embeddingModel, timeoutMs, maxTokens,
-temperature, stop, contextWindow, fim, templatesDir.  A per-project value can also be given
-as the :ragls section of `eglot-workspace-configuration'."
+  "The ragls settings: a plist such as (:modelUrl \"http://127.0.0.1:11434/v1\").
+Keys: modelUrl, apiKey, chatModel, completionModel, embeddingModel,
+timeoutMs, maxTokens, temperature, stop, contextWindow, fim, templatesDir.
+A per-project value can also be given as the :ragls section of
+`eglot-workspace-configuration'."
   :type 'plist)
 
 (defcustom ragls-modes
@@ -68,7 +69,8 @@ VALUE is the plist of the progress (:kind \"begin\" :title ... :percentage ...).
 
 (cl-defmethod eglot-handle-request
   ((_server ragls-server) (_method (eql workspace/configuration)) &key items)
-  "Answer the \"ragls\" section from `ragls-settings' unless the project configures it."
+  "Answer the \"ragls\" section from `ragls-settings'.
+A :ragls section in `eglot-workspace-configuration' wins."
   (let ((answers (append (cl-call-next-method) nil)))
     (apply #'vector
            (cl-loop for item across items
