@@ -207,7 +207,8 @@ type pos struct {
 // workspace writes the fixture into a new directory and returns it.
 func workspace(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "shop")
+	// Spaces, "=" and non-ASCII in the path: every client and the server must agree on its URI.
+	dir := filepath.Join(t.TempDir(), "my shop=é")
 	files := map[string]string{
 		"go.mod":   "module example.com/shop\n\ngo 1.22\n",
 		"price.go": priceGo,

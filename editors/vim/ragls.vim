@@ -58,7 +58,16 @@ endfunction
 
 function! s:Uri(path) abort
   let p = fnamemodify(a:path, ':p')
-  return 'file://' . substitute(p, '[^A-Za-z0-9/._~-]', '\=printf("%%%02X", char2nr(submatch(0)))', 'g')
+  return 'file://' . substitute(p, '[^A-Za-z0-9/._~-]', '\=s:Escape(submatch(0))', 'g')
+endfunction
+
+" s:Escape percent-encodes each byte of a character's UTF-8 form.
+function! s:Escape(c) abort
+  let out = ''
+  for i in range(len(a:c))
+    let out .= printf('%%%02X', char2nr(a:c[i]))
+  endfor
+  return out
 endfunction
 
 function! RaglsRunning() abort
@@ -297,8 +306,9 @@ function! s:ApplyTextEdits(bufnr, edits) abort
   endfor
 endfunction
 
+" s:PathOf decodes a file URI; each %XX is one byte of the UTF-8 path.
 function! s:PathOf(uri) abort
-  return substitute(substitute(a:uri, '^file://', '', ''), '%\(\x\x\)', '\=nr2char(str2nr(submatch(1), 16))', 'g')
+  return substitute(substitute(a:uri, '^file://', '', ''), '%\(\x\x\)', '\=eval(''"\x'' . submatch(1) . ''"'')', 'g')
 endfunction
 
 function! s:ApplyWorkspaceEdit(edit) abort
