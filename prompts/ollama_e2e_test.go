@@ -71,7 +71,9 @@ func TestCancelStopsRealServerGenerating(t *testing.T) {
 		if cancelled.Load() {
 			afterCancel.Add(1)
 		}
-		if received.Add(1) == 20 {
+		// Well into the generation: a cancel in the first milliseconds, while the server is
+		// still setting the request up, once left Ollama 0.17.4 wedged on a loaded machine.
+		if received.Add(1) == 200 {
 			cancelled.Store(true)
 			cancel()
 		}
@@ -85,8 +87,10 @@ func TestCancelStopsRealServerGenerating(t *testing.T) {
 	}
 	rate := float64(received.Load()) / streamed.Seconds()
 	t0 := time.Now()
-	if _, err := c.Complete(context.Background(), CompletionRequest{Prompt: "Tom", MaxTokens: 4}, nil); err != nil {
-		t.Fatal(err)
+	nctx, ncancel := context.WithTimeout(context.Background(), time.Minute)
+	defer ncancel()
+	if _, err := c.Complete(nctx, CompletionRequest{Prompt: "Tom", MaxTokens: 4}, nil); err != nil {
+		t.Fatalf("the request after the cancelled one: %v", err)
 	}
 	next := time.Since(t0)
 	// Had the server gone on, the next request would have waited for ~20000 tokens.
