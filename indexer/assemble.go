@@ -264,7 +264,7 @@ func nearIdents(before string) []identUse {
 // cursorDefinitions resolves the identifiers near the cursor through the symbol table, ranking
 // each name's candidates by how plausible they are from the current file.
 func (x *Index) cursorDefinitions(cur *current, before string) ([]scored, []uint32) {
-	idents := nearIdents(before)
+	idents := unalias(nearIdents(before), importAliases(cur.content))
 	callee := enclosingCallee(before)
 	var pinned []uint32
 	nearby := map[string]bool{}
@@ -427,6 +427,77 @@ func isTestPath(p string) bool {
 	base := path.Base(p)
 	return strings.HasSuffix(base, "_test.go") || strings.HasPrefix(base, "test_") ||
 		strings.Contains(base, ".test.") || strings.Contains(base, ".spec.") || strings.Contains(p, "/testdata/")
+}
+
+// importAliases maps the names a file gives its imports to what they name: "_re" -> "re" for
+// Python's "import re as _re", "rr" -> "recursive_repr" for "from reprlib import recursive_repr
+// as rr", "ns" -> "strings" for JavaScript's "import * as ns from './strings.js'", "str" ->
+// "strings" for Go's `import str "strings"`.
+func importAliases(content string) map[string]string {
+	out := map[string]string{}
+	base := func(s string) string {
+		s = strings.Trim(s, "\"'`; ")
+		switch path.Ext(s) {
+		case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".py":
+			s = strings.TrimSuffix(s, path.Ext(s))
+		}
+		if strings.Contains(s, "/") {
+			return qualBase(s) // math/rand/v2 -> rand
+		}
+		return s[strings.LastIndexByte(s, '.')+1:] // os.path -> path
+	}
+	inGoBlock := false
+	for n, line := range strings.Split(content, "\n") {
+		if n > 400 {
+			break
+		}
+		t := strings.TrimSpace(line)
+		f := strings.Fields(strings.NewReplacer(",", " , ", "{", " { ", "}", " } ").Replace(t))
+		switch {
+		case t == "import (":
+			inGoBlock = true
+		case inGoBlock && t == ")":
+			inGoBlock = false
+		case inGoBlock && len(f) == 2 && strings.HasPrefix(f[1], "\""):
+			out[f[0]] = base(f[1])
+		case len(f) == 3 && f[0] == "import" && strings.HasPrefix(f[2], "\""):
+			out[f[1]] = base(f[2]) // Go: import str "strings"
+		case len(f) >= 2 && (f[0] == "import" || f[0] == "from"):
+			// Python "import a.b as c" and "from m import a as b, c as d"; JavaScript
+			// "import { a as b } from" and "import * as ns from 'm'".
+			for i := 1; i+2 < len(f); i++ {
+				if f[i+1] != "as" {
+					continue
+				}
+				orig, alias := base(f[i]), strings.Trim(f[i+2], ",;")
+				if f[i] == "*" {
+					if j := slices.Index(f, "from"); j >= 0 && j+1 < len(f) {
+						orig = base(f[j+1])
+					}
+				}
+				if orig != "" && alias != "" && orig != alias {
+					out[alias] = orig
+				}
+			}
+		}
+	}
+	return out
+}
+
+// unalias replaces aliased names and qualifiers by what they stand for.
+func unalias(uses []identUse, aliases map[string]string) []identUse {
+	if len(aliases) == 0 {
+		return uses
+	}
+	for i := range uses {
+		if o, ok := aliases[uses[i].qualifier]; ok {
+			uses[i].qualifier = o
+		}
+		if o, ok := aliases[uses[i].name]; ok && uses[i].qualifier == "" {
+			uses[i].name = o
+		}
+	}
+	return uses
 }
 
 // importHints returns the module paths a file imports, normalized to slash paths without
@@ -719,7 +790,7 @@ func callUses(content string, line int) []identUse {
 // fileCalls resolves the functions called around the cursor to their definitions, keeping only
 // a confident first candidate of each.
 func (x *Index) fileCalls(cur *current) []scored {
-	idents := callUses(cur.content, cur.line)
+	idents := unalias(callUses(cur.content, cur.line), importAliases(cur.content))
 	imports := importHints(cur.content)
 	curDir := path.Dir(cur.path)
 	exact := relImports(cur.content, curDir)

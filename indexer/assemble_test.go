@@ -180,3 +180,28 @@ func TestContextCancelled(t *testing.T) {
 		t.Error("Context with a cancelled ctx returned no error")
 	}
 }
+
+func TestImportAliases(t *testing.T) {
+	tests := []struct {
+		src  string
+		want map[string]string
+	}{
+		{"import re as _re\nimport os.path as osp\n", map[string]string{"_re": "re", "osp": "path"}},
+		{"from reprlib import recursive_repr as _recursive_repr, other\n", map[string]string{"_recursive_repr": "recursive_repr"}},
+		{"import { toDate as td } from './toDate.js';\nimport * as fp from './fp/index.js'\n", map[string]string{"td": "toDate", "fp": "index"}},
+		{"package x\nimport (\n\tstr \"strings\"\n\t\"fmt\"\n)\nimport rr \"math/rand/v2\"\n", map[string]string{"str": "strings", "rr": "rand"}},
+		{"import json\n", map[string]string{}},
+	}
+	for _, tt := range tests {
+		got := importAliases(tt.src)
+		if len(got) != len(tt.want) {
+			t.Errorf("importAliases(%q) = %v, want %v", tt.src, got, tt.want)
+			continue
+		}
+		for k, v := range tt.want {
+			if got[k] != v {
+				t.Errorf("importAliases(%q)[%q] = %q, want %q", tt.src, k, got[k], v)
+			}
+		}
+	}
+}
