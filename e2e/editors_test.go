@@ -19,8 +19,8 @@ type editor struct {
 }
 
 var editors = []editor{
-	// Neovim 0.7 (Debian 12) through editors/nvim: progress, hover, code actions resolved and
-	// applied, completion, shutdown.
+	// Neovim 0.7 (Debian 12) through editors/nvim: progress, hover, a code action picked through
+	// vim.lsp.buf.code_action (Neovim resolves it and applies the edit), completion, shutdown.
 	{"neovim", "RAGLS_NVIM", "nvim", "nvim", func(t *testing.T) []string {
 		return []string{"--headless", "--clean", "-u", "NONE", "-c", "luafile " + abs(t, filepath.Join("testdata", "nvim.lua"))}
 	}},

@@ -144,7 +144,7 @@ func (m *modelState) observe(err error) {
 	m.problems[key] = true
 	m.mu.Unlock()
 	if first {
-		m.notify(lsp.Event{Kind: lsp.EventProblem, Key: key, Message: "ragls: " + err.Error()})
+		m.notify(lsp.Event{Kind: lsp.EventProblem, Key: key, Message: err.Error()})
 	}
 }
 

@@ -2,11 +2,13 @@ package lsp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
 
 	"ragls/workspace"
 )
@@ -24,10 +26,25 @@ func (s *Server) didOpen(params []byte) error {
 		return err
 	}
 	s.mu.Lock()
-	s.uris[path] = p.TextDocument.URI
+	s.uris[path] = clientSpelling(params, p.TextDocument.URI)
 	s.mu.Unlock()
 	s.docs.Open(path, p.TextDocument.Version, p.TextDocument.Text)
 	return nil
+}
+
+// clientSpelling returns a document's URI exactly as the client wrote it in params. The
+// protocol types re-encode URIs on decoding (file:///a=b becomes file:///a%3Db), and a client
+// that compares URIs as strings would not recognise its own document in an edit.
+func clientSpelling(params []byte, decoded uri.URI) uri.URI {
+	var raw struct {
+		TextDocument struct {
+			URI string `json:"uri"`
+		} `json:"textDocument"`
+	}
+	if err := json.Unmarshal(params, &raw); err != nil || raw.TextDocument.URI == "" {
+		return decoded
+	}
+	return uri.URI(raw.TextDocument.URI)
 }
 
 func (s *Server) didChange(params []byte) error {

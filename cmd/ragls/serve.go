@@ -45,8 +45,11 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	defer eng.Close()
 	srv := lsp.NewServer(eng, docs, lsp.Options{Logger: logger, Version: version})
-	in, ok := e.stdin.(io.ReadCloser)
-	if !ok {
+	var in io.ReadCloser
+	switch {
+	case e.stdin == os.Stdin:
+		in = pollableStdin()
+	default:
 		in = io.NopCloser(e.stdin)
 	}
 	out, ok := e.stdout.(io.WriteCloser)
