@@ -362,6 +362,11 @@ func (c *Client) do(ctx context.Context, r role, model, path string, delivered *
 		if attempt >= maxRetries || !me.retryable() || (delivered != nil && *delivered) {
 			return me
 		}
+		// A completion is asked for on a keystroke: with the server down, waiting for retries
+		// only delays the empty answer, and the next keystroke asks again anyway.
+		if r == roleCompletion && me.Kind == KindUnreachable {
+			return me
+		}
 		t := time.NewTimer(c.backoff << attempt)
 		select {
 		case <-ctx.Done():
