@@ -248,12 +248,17 @@ func environ(t *testing.T) []string {
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
-		case strings.HasPrefix(k, "RAGLS_"), strings.HasPrefix(k, "XDG_"), k == "HOME":
+		case strings.HasPrefix(k, "RAGLS_"), strings.HasPrefix(k, "XDG_"), k == "HOME",
+			k == "LANG", k == "LANGUAGE", strings.HasPrefix(k, "LC_"):
 			continue
 		}
 		env = append(env, kv)
 	}
 	return append(env,
+		// The workspace path is not ASCII: editors must read it as UTF-8 whatever the
+		// caller's locale (CI may run with none).
+		"LANG=C.UTF-8",
+		"LC_ALL=C.UTF-8",
 		"HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),

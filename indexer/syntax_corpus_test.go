@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -14,11 +16,9 @@ import (
 func TestParseInvariantsCorpus(t *testing.T) {
 	root := os.Getenv("RAGLS_SYNTAX_CORPUS")
 	if root == "" {
-		root = os.Getenv("GOMODCACHE")
-	}
-	if root == "" {
-		if home, err := os.UserHomeDir(); err == nil {
-			root = filepath.Join(home, "go", "pkg", "mod")
+		// Where the go command keeps modules, wherever GOPATH or GOMODCACHE put it.
+		if out, err := exec.Command("go", "env", "GOMODCACHE").Output(); err == nil {
+			root = strings.TrimSpace(string(out))
 		}
 	}
 	const perLang = 25
