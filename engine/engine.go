@@ -278,18 +278,6 @@ func (e *Engine) pushOpenBuffers(except string) {
 	}
 }
 
-// Context assembles the cross-file context at offset in doc.
-func (e *Engine) Context(ctx context.Context, doc lsp.Doc, offset, budget int) (indexer.ContextResult, error) {
-	r, rel, ok := e.locate(doc.Path)
-	if !ok {
-		return indexer.ContextResult{}, fmt.Errorf("%s is not in a workspace root", doc.Path)
-	}
-	return r.Index.Context(ctx, indexer.ContextRequest{
-		Path: rel, Content: doc.Text, HasContent: true, Offset: offset, Budget: budget,
-		Counter: e.model.counter,
-	})
-}
-
 // Configure implements lsp.Engine: the editor's settings, layered over the config file and
 // under the environment.
 func (e *Engine) Configure(settings json.RawMessage) error {
