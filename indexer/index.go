@@ -409,8 +409,9 @@ func (x *Index) getAcc() *accumulator {
 
 func (x *Index) putAcc(a *accumulator) { x.accs.Put(a) }
 
-// vectorsLocked returns the vector index, building it from the stored vectors on first use.
-// The caller holds x.mu for writing, or for reading together with buildMu semantics below.
+// ensureVectors returns the vector index, building it from the stored vectors on first use
+// (a loaded index keeps its vectors in the file and fills chromem only when a query needs it).
+// The caller must not hold x.mu.
 func (x *Index) ensureVectors(ctx context.Context) (*vectorIndex, error) {
 	x.mu.RLock()
 	v := x.vec
