@@ -43,6 +43,7 @@ func runWithModel(t *testing.T, dir, config string, args ...string) (int, string
 		t.Fatal(err)
 	}
 	vars := map[string]string{
+		"RAGLS_EMBEDDER":         os.Getenv("RAGLS_TEST_EMBEDDER"),
 		"RAGLS_CACHE_DIR":        filepath.Join(dir, ".cache-for-test"),
 		"RAGLS_CONFIG":           cfgFile,
 		"RAGLS_MODEL_URL":        url,
@@ -135,4 +136,20 @@ func TestExplainStreamsChunksFromRealServer(t *testing.T) {
 		t.Errorf("explanation came in %d chunks (%q); want it streamed", deltas, out)
 	}
 	t.Logf("%d chunks, first after %v, all after %v", deltas, first, time.Since(start))
+}
+
+// TestModelEmbeddingsAgainstRealServer indexes with the model server's /v1/embeddings and
+// searches the chromem-go vector index with them.
+func TestModelEmbeddingsAgainstRealServer(t *testing.T) {
+	t.Setenv("RAGLS_TEST_EMBEDDER", "model")
+	dir := testRepo(t)
+	code, out, errOut := runWithModel(t, dir, "", "index", "--root", dir, "--json")
+	if code != 0 || strings.Contains(out, "embeddings failed") {
+		t.Fatalf("index with model embeddings: exit %d %s %s", code, out, errOut)
+	}
+	// No word of this query is in the repository: only vectors can answer it.
+	code, out, errOut = runWithModel(t, dir, "", "search", "--root", dir, "--json", "-k", "3", "zzyzx qwv")
+	if code != 0 || !strings.Contains(out, `"kind":"semantic"`) {
+		t.Errorf("vector search with model embeddings: exit %d %s %s", code, out, errOut)
+	}
 }
