@@ -132,7 +132,12 @@ func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) 
 		}
 	}
 	x.sortLocked(live)
-	f.add("semantic", 1, live)
+	// The built-in embedder only re-ranks word matches: a tie-breaker, not a third opinion.
+	weight := 1.0
+	if !semantic(x.embedder) {
+		weight = 0.4
+	}
+	f.add("semantic", weight, live)
 	return x.hitsLocked(f, k), nil
 }
 
