@@ -85,6 +85,13 @@ type current struct {
 	// near is the span of lines the model already sees as prefix and suffix; chunks of the
 	// current file inside it are never repeated as context.
 	nearFrom, nearTo int
+
+	// What the file says of its surroundings, read once per request for every source.
+	dir     string            // slash directory of path
+	test    bool              // path is a test file
+	imports []string          // importHints
+	exact   map[string]bool   // relImports
+	aliases map[string]string // importAliases
 }
 
 // freshBase numbers chunks of a fresh parse of the current buffer apart from index chunk IDs.
@@ -184,6 +191,10 @@ func (x *Index) current(req ContextRequest) *current {
 	cur.line = strings.Count(cur.content[:off], "\n") + 1
 	// The prompt shows roughly this much of the file around the cursor.
 	cur.nearFrom, cur.nearTo = cur.line-60, cur.line+20
+	cur.dir, cur.test = path.Dir(cur.path), isTestPath(cur.path)
+	cur.imports = importHints(cur.content)
+	cur.exact = relImports(cur.content, cur.dir)
+	cur.aliases = importAliases(cur.content)
 	return cur
 }
 
@@ -264,17 +275,13 @@ func nearIdents(before string) []identUse {
 // cursorDefinitions resolves the identifiers near the cursor through the symbol table, ranking
 // each name's candidates by how plausible they are from the current file.
 func (x *Index) cursorDefinitions(cur *current, before string) ([]scored, []uint32) {
-	idents := unalias(nearIdents(before), importAliases(cur.content))
+	idents := unalias(nearIdents(before), cur.aliases)
 	callee := enclosingCallee(before)
 	var pinned []uint32
 	nearby := map[string]bool{}
 	for _, u := range idents {
 		nearby[u.name] = true
 	}
-	imports := importHints(cur.content)
-	curDir := path.Dir(cur.path)
-	exact := relImports(cur.content, curDir)
-	curTest := isTestPath(cur.path)
 
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -310,7 +317,7 @@ func (x *Index) cursorDefinitions(cur *current, before string) ([]scored, []uint
 			if ref.file.path == cur.path && d.EndLine >= cur.nearFrom && d.StartLine <= cur.nearTo {
 				continue // already in the prompt
 			}
-			cands = append(cands, cand{id, x.plausibility(d, u, curDir, curTest, imports, nearby, exact)})
+			cands = append(cands, cand{id, x.plausibility(d, u, cur, nearby)})
 		}
 		sort.SliceStable(cands, func(i, j int) bool { return cands[i].score > cands[j].score })
 		for i, c := range cands {
@@ -365,7 +372,8 @@ func chunkAtLine(chunks []Chunk, line int) int {
 }
 
 // plausibility scores a candidate definition of an identifier seen near the cursor.
-func (x *Index) plausibility(d *Symbol, u identUse, curDir string, curTest bool, imports []string, nearby map[string]bool, exact map[string]bool) float64 {
+func (x *Index) plausibility(d *Symbol, u identUse, cur *current, nearby map[string]bool) float64 {
+	curDir, curTest, imports, exact := cur.dir, cur.test, cur.imports, cur.exact
 	s := 0.0
 	if exact[d.Path] {
 		s += 1 // the very file an import names, not a same-named twin (.cjs, .d.ts)
@@ -790,11 +798,7 @@ func callUses(content string, line int) []identUse {
 // fileCalls resolves the functions called around the cursor to their definitions, keeping only
 // a confident first candidate of each.
 func (x *Index) fileCalls(cur *current) []scored {
-	idents := unalias(callUses(cur.content, cur.line), importAliases(cur.content))
-	imports := importHints(cur.content)
-	curDir := path.Dir(cur.path)
-	exact := relImports(cur.content, curDir)
-	curTest := isTestPath(cur.path)
+	idents := unalias(callUses(cur.content, cur.line), cur.aliases)
 	nearby := map[string]bool{}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -811,7 +815,7 @@ func (x *Index) fileCalls(cur *current) []scored {
 			if !ok {
 				continue
 			}
-			if sc := x.plausibility(d, u, curDir, curTest, imports, nearby, exact); sc > best {
+			if sc := x.plausibility(d, u, cur, nearby); sc > best {
 				bestID, best = id, sc
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"time"
 )
 
 // Hit is a chunk returned by a search or a context assembly, with the source that found it.
@@ -277,20 +276,4 @@ func (x *Index) hitsLocked(f *fusion, k int) []Hit {
 		out = append(out, Hit{Chunk: x.chunkLocked(s.id), Score: s.score, Source: f.source[s.id]})
 	}
 	return out
-}
-
-// withTimeout runs fn with a deadline, returning what it found in time; a source that is late
-// is abandoned (its result discarded) so it never holds the others up.
-func withTimeout[T any](ctx context.Context, d time.Duration, fn func(ctx context.Context) T) (T, bool) {
-	ctx, cancel := context.WithTimeout(ctx, d)
-	defer cancel()
-	ch := make(chan T, 1)
-	go func() { ch <- fn(ctx) }()
-	select {
-	case v := <-ch:
-		return v, true
-	case <-ctx.Done():
-		var zero T
-		return zero, false
-	}
 }

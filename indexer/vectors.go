@@ -54,8 +54,6 @@ func (v *vectorIndex) remove(ctx context.Context, ids ...uint32) error {
 	return v.coll.Delete(ctx, nil, nil, s...)
 }
 
-func (v *vectorIndex) count() int { return v.coll.Count() }
-
 // query returns up to k chunk IDs nearest to q by cosine similarity, best first.
 func (v *vectorIndex) query(ctx context.Context, q []float32, k int) ([]scored, error) {
 	k = min(k, v.coll.Count())

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,15 +54,6 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 		cfg.Timeout = DefaultTimeout
 	}
 	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), http: &hc, backoff: 250 * time.Millisecond}
-}
-
-// NewClientFromEnv builds a client the way the ragls binary does: defaults, the settings file at
-// its default location, then RAGLS_* environment variables. End-to-end tests use it so that CI can
-// point them at a server with RAGLS_MODEL_URL. The error reports ignored settings; the client is
-// usable even then.
-func NewClientFromEnv() (*Client, error) {
-	cfg, err := LoadConfig("", nil, os.Getenv)
-	return NewClient(cfg, nil), err
 }
 
 // Config returns the settings the client was made with.
