@@ -8,6 +8,11 @@ package workspace
 //
 // Patterns without a slash match a file or directory name at any depth; a trailing slash matches
 // directories only (everything inside is skipped).
+//
+// Names are not the whole story: IsSecretContent also keeps out, whatever its name, a file that
+// holds a PEM private key block or a Kubernetes Secret manifest ("kind: Secret" in YAML or
+// JSON). Both rules hold for files on disk and for unsaved editor buffers alike; a buffer judged
+// secret is not indexed, not cached and never sent to the model, not even for a completion in it.
 func DefaultSecretPatterns() []string {
 	return []string{
 		// Environment files and their templates.
@@ -27,7 +32,16 @@ func DefaultSecretPatterns() []string {
 		"service-account*.json", "secrets.yml", "secrets.yaml", "secrets.json", "secrets.toml",
 		"secrets.env", "*.secret", "*.secrets",
 		// Infrastructure state and variables, which hold secrets in plain text.
-		"*.tfstate", "*.tfstate.*", "*.tfvars", "*.tfvars.json",
+		"*.tfstate", "*.tfstate.*", "*.tfvars", "*.tfvars.json", ".terraformrc", "terraform.rc",
+		// Backups and copies of environment files, which keep the original's values.
+		"*.env.bak", "*.env.backup", "*.env.old", "*.env.orig", "*.env.save", "*.env.local",
+		// Cloud and cluster credentials under the names their tools, and people, give them.
+		"aws_credentials", "aws_credentials.*", ".aws/", ".azure/", "**/.config/gcloud/",
+		"kubeconfig", "*.kubeconfig", "**/.kube/config", "*.ovpn",
+		// Files people name for what they hold.
+		"secret*.txt", "secrets*.txt", "*_secret.txt", "*-secret.txt", "password*.txt", "passwords*.txt",
+		"token.txt", "tokens.txt", "*.token", "api_key.txt", "apikey.txt", "api-key.txt",
+		"secret.yaml", "secret.yml", "*-secret.yaml", "*-secret.yml", "*_secret.yaml", "*_secret.yml",
 	}
 }
 

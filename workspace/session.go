@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ragls/indexer"
@@ -50,6 +51,23 @@ type Session struct {
 
 	mu    sync.Mutex
 	roots map[string]*Root // by absolute directory; guarded by mu
+
+	overlay atomic.Pointer[func(real string) ([]byte, bool)]
+}
+
+// SetOverlay gives the session the open buffers that are the truth about a file's content
+// while they are open: whenever a file is (re)indexed — by a scan, a watcher event or an
+// editor's change — the indexer asks overlay first for the file's real path, and reads the
+// disk only if it answers false. The overlay must answer only for buffers that may be indexed.
+func (s *Session) SetOverlay(overlay func(real string) ([]byte, bool)) {
+	s.overlay.Store(&overlay)
+}
+
+func (s *Session) buffer(real string) ([]byte, bool) {
+	if o := s.overlay.Load(); o != nil {
+		return (*o)(real)
+	}
+	return nil, false
 }
 
 // NewSession returns a session with no roots.
@@ -77,6 +95,9 @@ type Root struct {
 	session *Session
 	syncMu  sync.Mutex // one Sync or Apply at a time; queries do not wait for it
 	dirty   bool       // changed since the last save; guarded by syncMu
+
+	filterMu     sync.Mutex
+	cachedFilter *Filter // guarded by filterMu; nil until needed or after ignore files changed
 }
 
 // AddRoot opens dir as a root, loading its stored index if there is a valid one. It does not
@@ -134,30 +155,13 @@ func (s *Session) Roots() []*Root {
 }
 
 // RootOf finds the root holding the absolute path p (the deepest, for nested roots) and p's
-// slash path relative to it.
+// slash path relative to it. p is judged where it really is, symlinks and ".." resolved: a
+// link inside a root that points out of it is outside.
 func (s *Session) RootOf(p string) (*Root, string, bool) {
-	abs, err := filepath.Abs(p)
-	if err != nil {
+	if !filepath.IsAbs(p) {
 		return nil, "", false
 	}
-	cands := []string{abs}
-	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
-		cands = append(cands, real)
-	}
-	var best *Root
-	var bestRel string
-	for _, r := range s.Roots() {
-		for _, c := range cands {
-			rel, err := filepath.Rel(r.Dir, c)
-			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-				continue
-			}
-			if best == nil || len(r.Dir) > len(best.Dir) {
-				best, bestRel = r, filepath.ToSlash(rel)
-			}
-		}
-	}
-	return best, bestRel, best != nil
+	return s.rootOfReal(ResolvePath(p))
 }
 
 // indexFile names the index of a root: readable, and unique per absolute path.
@@ -227,6 +231,7 @@ func (r *Root) Sync(ctx context.Context, progress func(Progress)) (Summary, erro
 		r.LoadNote = ""
 		r.dirty = true
 	}
+	r.forgetFilter() // ignore files may have changed since the last look
 	rep, err := Walk(ctx, r.Dir, cfg.Options)
 	if err != nil {
 		return sum, err
@@ -327,14 +332,25 @@ feed:
 
 // indexFile reads one file and indexes it, or drops it from the index if it is no longer text.
 func (r *Root) indexFile(ctx context.Context, f File) (changed bool, reason SkipReason, err error) {
-	text, reason, err := ReadText(f.Abs, r.session.cfg.Options.maxFileSize())
+	abs := filepath.Join(r.Dir, filepath.FromSlash(f.Path))
+	text, open := r.session.buffer(abs)
+	st := indexer.FileState{Size: f.Size, ModTime: f.ModTime}
+	if open {
+		// A zero state makes the next scan read the disk again once the buffer is closed.
+		st = indexer.FileState{}
+	} else {
+		text, reason, err = ReadText(f.Abs, r.session.cfg.Options.maxFileSize())
+	}
+	if err == nil && reason == "" && IsSecretContent(f.Path, string(text)) {
+		reason = SkipSecret
+	}
 	if err != nil || reason != "" {
 		if r.Index.Remove(f.Path) {
 			changed = true
 		}
 		return changed, reason, err
 	}
-	changed, err = r.Index.Upsert(ctx, f.Path, text, indexer.FileState{Size: f.Size, ModTime: f.ModTime})
+	changed, err = r.Index.Upsert(ctx, f.Path, text, st)
 	return changed, "", err
 }
 
@@ -375,13 +391,18 @@ func (r *Root) Apply(ctx context.Context, changes []Change) (int, error) {
 			return n, err
 		}
 		switch {
-		case c.Op == Removed && c.Dir:
-			n += r.Index.RemoveTree(c.Path)
 		case c.Op == Removed:
+			// A path reported gone may have been a directory: drop what was under it too.
 			if r.Index.Remove(c.Path) {
 				n++
 			}
+			if c.Path != "" || c.Dir {
+				n += r.Index.RemoveTree(c.Path)
+			}
 		default:
+			if isIgnoreFile(c.Path) {
+				r.forgetFilter()
+			}
 			f, reason := filter.Stat(c.Path)
 			if reason != "" {
 				if r.Index.Remove(c.Path) {
@@ -416,12 +437,10 @@ type WatchEvent struct {
 // every batch of changes, rescans after lost events, and saves the index once changes have
 // settled for saveAfter (0 means 5 s). ready, if not nil, is called once every directory is
 // watched: a Sync started then misses no change. onEvent, if not nil, hears of every batch.
+//
+// A server that owns open buffers uses WatchChanges instead and sends each batch through its
+// own funnel.
 func (r *Root) Watch(ctx context.Context, debounce, saveAfter time.Duration, ready func(), onEvent func(WatchEvent)) error {
-	w, err := NewWatcher(r.Dir, r.session.cfg.Options, debounce)
-	if err != nil {
-		return fmt.Errorf("watching %s: %w", r.Dir, err)
-	}
-
 	if saveAfter <= 0 {
 		saveAfter = 5 * time.Second
 	}
@@ -437,22 +456,7 @@ func (r *Root) Watch(ctx context.Context, debounce, saveAfter time.Duration, rea
 			r.session.cfg.Logger.Warn("cannot save index", "err", err)
 		}
 	}()
-	// ready runs beside the watch loop, and Watch returns only after it has: a caller may do
-	// long work there (an initial Sync) that must not outlive the watch.
-	var readyDone sync.WaitGroup
-	defer readyDone.Wait()
-	if ready != nil {
-		readyDone.Add(1)
-		go func() {
-			defer readyDone.Done()
-			select {
-			case <-w.Ready():
-				ready()
-			case <-ctx.Done():
-			}
-		}()
-	}
-	return w.Run(ctx, func(b Batch) {
+	return r.WatchChanges(ctx, debounce, ready, func(b Batch) {
 		ev := WatchEvent{Root: r.Dir, Rescan: b.Rescan}
 		if b.Rescan {
 			sum, err := r.Sync(ctx, nil)
@@ -467,4 +471,29 @@ func (r *Root) Watch(ctx context.Context, debounce, saveAfter time.Duration, rea
 			onEvent(ev)
 		}
 	})
+}
+
+// WatchChanges watches the root's directory tree until ctx is done and hands every batch of
+// changes to emit, without applying it. ready is as for Watch.
+func (r *Root) WatchChanges(ctx context.Context, debounce time.Duration, ready func(), emit func(Batch)) error {
+	w, err := NewWatcher(r.Dir, r.session.cfg.Options, debounce)
+	if err != nil {
+		return fmt.Errorf("watching %s: %w", r.Dir, err)
+	}
+	// ready runs beside the watch loop, and WatchChanges returns only after it has: a caller
+	// may do long work there (an initial Sync) that must not outlive the watch.
+	var readyDone sync.WaitGroup
+	defer readyDone.Wait()
+	if ready != nil {
+		readyDone.Add(1)
+		go func() {
+			defer readyDone.Done()
+			select {
+			case <-w.Ready():
+				ready()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return w.Run(ctx, emit)
 }
