@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/prompts"
 )
 
@@ -20,18 +19,20 @@ type target struct {
 	code       string
 	def        *indexer.Symbol // the enclosing definition, nil for a plain selection
 	lang       string
+	parsed     *indexer.Parsed // the document, parsed once for every step of the action
 }
 
 // findTarget returns the selection if there is one, else the innermost function, method or type
 // enclosing the cursor, whole lines.
-func (e *Engine) findTarget(doc lsp.Doc, start, end int) (target, error) {
+func (e *Engine) findTarget(doc Doc, start, end int) (target, error) {
 	text := doc.Text
 	start, end = min(max(start, 0), len(text)), min(max(end, 0), len(text))
 	if start > end {
 		start, end = end, start
 	}
 	lang := indexer.LangOf(doc.Path)
-	parsed := e.syntax.Parse(doc.Path, []byte(text))
+	p := e.syntax.Parse(doc.Path, []byte(text))
+	parsed := &p
 	cursorLine := strings.Count(text[:start], "\n") + 1
 	var best *indexer.Symbol
 	for i := range parsed.Defs {
@@ -41,7 +42,7 @@ func (e *Engine) findTarget(doc lsp.Doc, start, end int) (target, error) {
 		}
 	}
 	if start < end {
-		t := target{start: start, end: end, startLine: cursorLine, code: text[start:end], lang: lang}
+		t := target{start: start, end: end, startLine: cursorLine, code: text[start:end], lang: lang, parsed: parsed}
 		if best != nil && best.StartLine == cursorLine {
 			t.def = best
 		}
@@ -54,11 +55,11 @@ func (e *Engine) findTarget(doc lsp.Doc, start, end int) (target, error) {
 		return target{}, errors.New("select some code, or put the cursor in a function")
 	}
 	s, en := indexer.Offset(text, best.StartLine, 1), indexer.Offset(text, best.EndLine+1, 1)
-	return target{start: s, end: en, startLine: best.StartLine, code: text[s:en], def: best, lang: lang}, nil
+	return target{start: s, end: en, startLine: best.StartLine, code: text[s:en], def: best, lang: lang, parsed: parsed}, nil
 }
 
 // actionInput gathers what a prompt needs: the code, its surroundings and repository context.
-func (e *Engine) actionInput(ctx context.Context, doc lsp.Doc, t target, cfg prompts.Config) prompts.ActionInput {
+func (e *Engine) actionInput(ctx context.Context, doc Doc, t target) prompts.ActionInput {
 	in := prompts.ActionInput{
 		Language:  t.lang,
 		Path:      doc.Path,
@@ -67,18 +68,23 @@ func (e *Engine) actionInput(ctx context.Context, doc lsp.Doc, t target, cfg pro
 		Before:    lastN(doc.Text[:t.start], 30),
 		After:     firstN(doc.Text[t.end:], 10),
 	}
-	if r, rel, ok := e.locate(doc.Path); ok {
-		in.Path = rel
-		// A third of the window for repository context leaves room for the code and the answer.
-		res, err := r.Index.Context(ctx, indexer.ContextRequest{
-			Path: rel, Content: doc.Text, HasContent: true, Offset: t.start + len(t.code)/2,
-			Budget: max(cfg.ContextWindow/3, 256), Counter: e.model.counter,
-		})
-		if err == nil {
-			in.Snippets = snippets(res.Items)
-		}
+	c, err := e.Context(ctx, doc, t.start+len(t.code)/2, ContextOptions{Purpose: ForAction, Parsed: t.parsed})
+	if c.RepoName != "" {
+		in.Path = c.Path
+	}
+	if err == nil {
+		in.Snippets = snippets(c.Items)
 	}
 	return in
+}
+
+// checkSend refuses a document nothing of which may reach the model.
+func (e *Engine) checkSend(doc Doc) error {
+	if e.placeOf(doc).Access == AccessSecret {
+		e.tellSecret(doc.Path)
+		return fmt.Errorf("%s: %w", filepath.Base(doc.Path), ErrSecret)
+	}
+	return nil
 }
 
 func snippets(items []indexer.Hit) []prompts.Snippet {
@@ -115,13 +121,16 @@ func firstN(s string, n int) string {
 
 // Explain streams an explanation of the selection or the function around start to onDelta and
 // returns it whole: the path both the editor's action and "ragls explain" take.
-func (e *Engine) Explain(ctx context.Context, doc lsp.Doc, start, end int, onDelta func(string)) (string, error) {
+func (e *Engine) Explain(ctx context.Context, doc Doc, start, end int, onDelta func(string)) (string, error) {
+	if err := e.checkSend(doc); err != nil {
+		return "", err
+	}
 	t, err := e.findTarget(doc, start, end)
 	if err != nil {
 		return "", err
 	}
-	cfg, client, prompter := e.model.current()
-	msgs, err := prompter.Render(prompts.ActionExplain, e.actionInput(ctx, doc, t, cfg))
+	_, client, prompter := e.model.current()
+	msgs, err := prompter.Render(prompts.ActionExplain, e.actionInput(ctx, doc, t))
 	if err != nil {
 		return "", err
 	}
@@ -133,63 +142,67 @@ func (e *Engine) Explain(ctx context.Context, doc lsp.Doc, start, end int, onDel
 	return res.Text, nil
 }
 
-// Action implements lsp.Engine.
-func (e *Engine) Action(ctx context.Context, req lsp.ActionRequest) (lsp.ActionResult, error) {
-	if req.Kind == lsp.ActionExplain {
+// Action computes the code action the user chose: the one path for an action, whether the
+// editor reached it by codeAction/resolve, by the ragls.action command, or the command line.
+func (e *Engine) Action(ctx context.Context, req ActionRequest) (ActionResult, error) {
+	if err := e.checkSend(req.Doc); err != nil {
+		return ActionResult{}, err
+	}
+	if req.Kind == ActionExplain {
 		md, err := e.Explain(ctx, req.Doc, req.Start, req.End, nil)
-		return lsp.ActionResult{Markdown: md}, err
+		return ActionResult{Markdown: md}, err
 	}
 	t, err := e.findTarget(req.Doc, req.Start, req.End)
 	if err != nil {
-		return lsp.ActionResult{}, err
+		return ActionResult{}, err
 	}
-	if req.Kind == lsp.ActionFix && req.Start < req.End {
+	if req.Kind == ActionFix && req.Start < req.End {
 		// Fix the whole function around the diagnostic, not just the flagged span: the model
 		// needs the surroundings and its answer replaces whole lines.
 		if whole, err := e.findTarget(req.Doc, req.Start, req.Start); err == nil {
 			t = whole
 		}
 	}
-	cfg, client, prompter := e.model.current()
-	in := e.actionInput(ctx, req.Doc, t, cfg)
+	_, client, prompter := e.model.current()
+	in := e.actionInput(ctx, req.Doc, t)
 	action := ""
 	switch req.Kind {
-	case lsp.ActionExplainInline:
+	case ActionExplainInline:
 		action = prompts.ActionRefactor
 		in.Instruction = "Add concise comments that explain what this code does and why. Change nothing else: every line of code must stay exactly as it is."
-	case lsp.ActionDocument:
+	case ActionDocument:
 		action = prompts.ActionDocument
-	case lsp.ActionRefactor:
+	case ActionRefactor:
 		action = prompts.ActionRefactor
 		in.Instruction = req.Instruction
-	case lsp.ActionFix:
+	case ActionFix:
 		action = prompts.ActionFix
 		in.Diagnostic = req.Diagnostic
-	case lsp.ActionTest:
+	case ActionTest:
 		action = prompts.ActionTest
 	default:
-		return lsp.ActionResult{}, fmt.Errorf("unknown action %q", req.Kind)
+		return ActionResult{}, fmt.Errorf("unknown action %q", req.Kind)
 	}
 	msgs, err := prompter.Render(action, in)
 	if err != nil {
-		return lsp.ActionResult{}, err
+		return ActionResult{}, err
 	}
 	res, err := client.Structured(ctx, action, msgs)
 	e.model.observe(err)
 	if err != nil {
-		return lsp.ActionResult{}, err
+		return ActionResult{}, err
 	}
 	switch req.Kind {
-	case lsp.ActionDocument:
+	case ActionDocument:
 		return e.documentEdit(req.Doc, t, res.Doc)
-	case lsp.ActionTest:
+	case ActionTest:
 		return e.testEdit(req.Doc, t, res)
 	}
 	if strings.TrimSpace(res.Code) == "" {
-		return lsp.ActionResult{}, fmt.Errorf("the model returned no code for %s", req.Kind)
+		return ActionResult{}, fmt.Errorf("the model returned no code for %s", req.Kind)
 	}
-	return lsp.ActionResult{
-		Edits:    []lsp.Edit{{Start: t.start, End: t.end, NewText: matchEnding(res.Code, t.code)}},
+	return ActionResult{
+		Edits:    []Edit{{Start: t.start, End: t.end, NewText: matchEnding(res.Code, t.code)}},
 		Markdown: res.Explanation,
 	}, nil
 }
@@ -205,13 +218,13 @@ func matchEnding(code, replaced string) string {
 
 // documentEdit turns a doc comment's text into an edit above the definition (replacing the
 // comment already there), in the comment syntax of the language.
-func (e *Engine) documentEdit(doc lsp.Doc, t target, text string) (lsp.ActionResult, error) {
+func (e *Engine) documentEdit(doc Doc, t target, text string) (ActionResult, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return lsp.ActionResult{}, errors.New("the model returned an empty doc comment")
+		return ActionResult{}, errors.New("the model returned an empty doc comment")
 	}
 	if t.def == nil {
-		return lsp.ActionResult{}, errors.New("put the cursor in a function or type to document it")
+		return ActionResult{}, errors.New("put the cursor in a function or type to document it")
 	}
 	defLine := indexer.Offset(doc.Text, t.def.Line, 1)
 	lineText := doc.Text[defLine:lineEnd(doc.Text, defLine)]
@@ -233,7 +246,7 @@ func (e *Engine) documentEdit(doc lsp.Doc, t target, text string) (lsp.ActionRes
 			b.WriteString("\n" + body)
 		}
 		b.WriteString(`"""` + "\n")
-		return lsp.ActionResult{Edits: []lsp.Edit{{Start: after, End: after, NewText: b.String()}}}, nil
+		return ActionResult{Edits: []Edit{{Start: after, End: after, NewText: b.String()}}}, nil
 	}
 	prefix := "// "
 	switch t.lang {
@@ -262,7 +275,7 @@ func (e *Engine) documentEdit(doc lsp.Doc, t target, text string) (lsp.ActionRes
 		}
 		start = prev
 	}
-	return lsp.ActionResult{Edits: []lsp.Edit{{Start: start, End: defLine, NewText: b.String()}}}, nil
+	return ActionResult{Edits: []Edit{{Start: start, End: defLine, NewText: b.String()}}}, nil
 }
 
 func lineEnd(text string, off int) int {
@@ -274,36 +287,41 @@ func lineEnd(text string, off int) int {
 
 // testEdit places generated tests: in the conventional test file beside the source (created,
 // or extended at its end), or in the same file for Rust.
-func (e *Engine) testEdit(doc lsp.Doc, t target, res prompts.Result) (lsp.ActionResult, error) {
+func (e *Engine) testEdit(doc Doc, t target, res prompts.Result) (ActionResult, error) {
 	code := strings.TrimSpace(res.Code)
 	if code == "" {
-		return lsp.ActionResult{}, errors.New("the model returned no test code")
+		return ActionResult{}, errors.New("the model returned no test code")
 	}
 	if t.lang == "rust" {
 		end := len(doc.Text)
-		return lsp.ActionResult{Edits: []lsp.Edit{{Start: end, End: end, NewText: "\n" + code + "\n"}}, Markdown: res.Explanation}, nil
+		return ActionResult{Edits: []Edit{{Start: end, End: end, NewText: "\n" + code + "\n"}}, Markdown: res.Explanation}, nil
 	}
 	path := testPath(doc.Path, t.lang)
+	if path != doc.Path {
+		if err := e.CheckWrite(path); err != nil {
+			return ActionResult{}, err
+		}
+	}
 	if path == doc.Path {
 		end := len(doc.Text)
-		return lsp.ActionResult{Edits: []lsp.Edit{{Start: end, End: end, NewText: "\n" + stripPackage(code, t.lang) + "\n"}}}, nil
+		return ActionResult{Edits: []Edit{{Start: end, End: end, NewText: "\n" + stripPackage(code, t.lang) + "\n"}}}, nil
 	}
 	base, exists := e.currentText(path)
-	fe := &lsp.FileEdit{Path: path, Create: !exists, Base: base}
+	fe := &FileEdit{Path: path, Create: !exists, Base: base}
 	if exists {
-		fe.Edits = []lsp.Edit{{Start: len(base), End: len(base), NewText: "\n" + stripPackage(code, t.lang) + "\n"}}
+		fe.Edits = []Edit{{Start: len(base), End: len(base), NewText: "\n" + stripPackage(code, t.lang) + "\n"}}
 	} else {
 		if t.lang == "go" && !strings.HasPrefix(code, "package ") {
 			code = "package " + goPackage(doc.Text) + "\n\n" + code
 		}
-		fe.Edits = []lsp.Edit{{Start: 0, End: 0, NewText: code + "\n"}}
+		fe.Edits = []Edit{{Start: 0, End: 0, NewText: code + "\n"}}
 	}
-	return lsp.ActionResult{NewFile: fe, Markdown: res.Explanation}, nil
+	return ActionResult{NewFile: fe, Markdown: res.Explanation}, nil
 }
 
 // currentText is a file's text as the user sees it: the open buffer, else the file on disk.
 func (e *Engine) currentText(path string) (string, bool) {
-	if d, ok := e.docs.Get(path); ok {
+	if d, ok := e.Buffer(path); ok {
 		return d.Text, true
 	}
 	b, err := os.ReadFile(path)

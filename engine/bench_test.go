@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"ragls/indexer"
-	"ragls/lsp"
 )
 
 // BenchmarkCompletionPrompt measures what a completion costs before the model is asked:
@@ -36,7 +35,7 @@ func BenchmarkCompletionPrompt(b *testing.B) {
 	}
 	paths := r.Index.Paths()
 	rng := rand.New(rand.NewPCG(3, 4))
-	var docs []lsp.Doc
+	var docs []Doc
 	var offs []int
 	for len(docs) < 300 {
 		p := paths[rng.IntN(len(paths))]
@@ -45,7 +44,7 @@ func BenchmarkCompletionPrompt(b *testing.B) {
 		if n < 50 {
 			continue
 		}
-		docs = append(docs, lsp.Doc{Path: filepath.Join(r.Dir, p), Text: text})
+		docs = append(docs, Doc{Path: filepath.Join(r.Dir, p), Text: text})
 		offs = append(offs, indexer.Offset(text, 1+rng.IntN(n), 1<<20))
 	}
 	b.ResetTimer()

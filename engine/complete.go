@@ -2,23 +2,118 @@ package engine
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/prompts"
 )
 
-// contextTimeout bounds context assembly for a completion: a completion that waits longer for
-// context than this is better served with less of it.
+// contextTimeout bounds each context source for a completion: a completion that waits longer
+// for context than this is better served with less of it.
 const contextTimeout = 40 * time.Millisecond
 
-// Complete implements lsp.Engine: the model's fill-in-the-middle completion at offset, with
-// repository context, "" if the model has nothing to add.
-func (e *Engine) Complete(ctx context.Context, doc lsp.Doc, offset int) (string, error) {
+// ErrSecret is returned when a request is about a secret file: ragls sends nothing of it to the
+// model.
+var ErrSecret = errors.New("ragls does not send secret files to the model")
+
+// Purpose says what a context is for; each purpose has its own budget policy.
+type Purpose int
+
+const (
+	// ForCompletion: a quarter of the model's window, estimated tokens, sources cut at 40 ms
+	// (the prompt builder counts again with the real tokenizer).
+	ForCompletion Purpose = iota
+	// ForAction: a third of the window, real token counts, sources cut at 100 ms.
+	ForAction
+)
+
+// ContextOptions override the policy of a Purpose; the zero value is the editor's policy.
+type ContextOptions struct {
+	Purpose       Purpose
+	Budget        int           // tokens; 0 means the policy's
+	SourceTimeout time.Duration // 0 means the policy's
+	// Parsed is the document already parsed, so that it is parsed once per request; nil
+	// means parse it when needed.
+	Parsed *indexer.Parsed
+}
+
+// Context is the repository context for a cursor, as a request of that Purpose sends it.
+type Context struct {
+	Path     string // the document's path as the prompt names it: relative to its root if any
+	RepoName string // the root's directory name, "" outside every root
+	Access   Access
+	Items    []indexer.Hit
+	Tokens   int // of Items, as the policy's counter counted them
+
+	// The policy that was applied.
+	Budget        int
+	SourceTimeout time.Duration
+	Counter       string // "estimate (4 bytes a token)" or the tokenizer's name
+	// Overridden names the settings that came from ContextOptions rather than the policy.
+	Overridden []string
+}
+
+// Context assembles the repository context for doc at offset: the one function through which
+// the editor's completions and actions, and the command line's "ragls context", get theirs.
+// For a secret document it returns ErrSecret; for a document outside every root, no items.
+func (e *Engine) Context(ctx context.Context, doc Doc, offset int, o ContextOptions) (Context, error) {
+	pl := e.placeOf(doc)
+	out := Context{Path: filepath.Base(doc.Path), Access: pl.Access}
+	if pl.Access == AccessSecret {
+		e.tellSecret(doc.Path)
+		return out, fmt.Errorf("%s: %w", filepath.Base(doc.Path), ErrSecret)
+	}
+	cfg, _, _ := e.model.current()
+	var counter indexer.TokenCounter
+	switch o.Purpose {
+	case ForAction:
+		out.Budget, out.SourceTimeout = max(cfg.ContextWindow/3, 256), 100*time.Millisecond
+		counter, out.Counter = e.model.counter, "tokenizer"
+	default:
+		// Packed with the cheap estimate: BuildCompletion counts the snippets it keeps with the
+		// real tokenizer and drops what does not fit, so counting them twice buys nothing.
+		out.Budget, out.SourceTimeout = max(cfg.ContextWindow/4, 128), contextTimeout
+		out.Counter = "estimate (4 bytes a token)"
+	}
+	if o.Budget > 0 {
+		out.Budget = o.Budget
+		out.Overridden = append(out.Overridden, "budget")
+	}
+	if o.SourceTimeout > 0 {
+		out.SourceTimeout = o.SourceTimeout
+		out.Overridden = append(out.Overridden, "source timeout")
+	}
+	if pl.Root == nil {
+		return out, nil
+	}
+	out.Path, out.RepoName = pl.Rel, filepath.Base(pl.Root.Dir)
+	res, err := pl.Root.Index.Context(ctx, indexer.ContextRequest{
+		Path: pl.Rel, Content: doc.Text, HasContent: true, Offset: min(max(offset, 0), len(doc.Text)),
+		Budget: out.Budget, Counter: counter, SourceTimeout: out.SourceTimeout, Parsed: o.Parsed,
+	})
+	if err != nil {
+		return out, err
+	}
+	out.Items, out.Tokens = res.Items, res.Tokens
+	return out, nil
+}
+
+// Complete returns the model's fill-in-the-middle completion at offset, with repository
+// context, "" if the model has nothing to add, or nothing may be sent (a secret file). A
+// completion the engine remembers for the same text around the cursor is answered at once.
+func (e *Engine) Complete(ctx context.Context, doc Doc, offset int) (string, error) {
+	offset = min(max(offset, 0), len(doc.Text))
+	if text, ok := e.cache.get(doc.Path, doc.Text, offset); ok {
+		return text, nil
+	}
 	p, err := e.CompletionPrompt(ctx, doc, offset)
+	if errors.Is(err, ErrSecret) {
+		return "", nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -28,34 +123,30 @@ func (e *Engine) Complete(ctx context.Context, doc lsp.Doc, offset int) (string,
 	if err != nil {
 		return "", err
 	}
-	return trimCompletion(text, doc.Text[min(max(offset, 0), len(doc.Text)):]), nil
+	text = trimCompletion(text, doc.Text[offset:])
+	if ctx.Err() == nil {
+		e.cache.put(doc.Path, doc.Text, offset, text)
+	}
+	return text, nil
 }
 
 // CompletionPrompt builds the prompt a completion at offset sends: prefix, suffix and
-// repository context within the model's window.
-func (e *Engine) CompletionPrompt(ctx context.Context, doc lsp.Doc, offset int) (prompts.Prompt, error) {
+// repository context within the model's window. It fails with ErrSecret for a secret file.
+func (e *Engine) CompletionPrompt(ctx context.Context, doc Doc, offset int) (prompts.Prompt, error) {
 	offset = min(max(offset, 0), len(doc.Text))
-	cfg, _, prompter := e.model.current()
-	in := prompts.CompletionInput{
-		Path:     filepath.Base(doc.Path),
+	c, err := e.Context(ctx, doc, offset, ContextOptions{Purpose: ForCompletion})
+	if err != nil {
+		return prompts.Prompt{}, err
+	}
+	_, _, prompter := e.model.current()
+	return prompter.BuildCompletion(prompts.CompletionInput{
+		Path:     c.Path,
+		RepoName: c.RepoName,
 		Language: indexer.LangOf(doc.Path),
 		Prefix:   doc.Text[:offset],
 		Suffix:   doc.Text[offset:],
-	}
-	if r, rel, ok := e.locate(doc.Path); ok {
-		in.Path, in.RepoName = rel, filepath.Base(r.Dir)
-		// Packed with the cheap estimate: BuildCompletion counts the snippets it keeps with the
-		// real tokenizer and drops what does not fit, so counting them twice buys nothing.
-		res, err := r.Index.Context(ctx, indexer.ContextRequest{
-			Path: rel, Content: doc.Text, HasContent: true, Offset: offset,
-			Budget: max(cfg.ContextWindow/4, 128), SourceTimeout: contextTimeout,
-		})
-		if err != nil {
-			return prompts.Prompt{}, err
-		}
-		in.Snippets = snippets(res.Items)
-	}
-	return prompter.BuildCompletion(in)
+		Snippets: snippets(c.Items),
+	})
 }
 
 // trimCompletion drops what would duplicate the text after the cursor: a completion that ends

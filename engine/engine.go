@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/workspace"
 )
 
@@ -30,31 +29,39 @@ type Options struct {
 	Getenv func(string) string
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
-	// Docs holds the buffers open in an editor, shared with the language server; nil means none.
-	Docs *workspace.Documents
 	// Watch keeps each root's index fresh with a file watcher, as a long-running server must.
 	Watch bool
 	// HTTPClient talks to the model server; nil means a default client.
 	HTTPClient *http.Client
+	// SaveAfter is how long the index must be quiet after a change before it is saved; 0
+	// means 5 s.
+	SaveAfter time.Duration
 }
 
 // Engine serves one user's workspace. It is safe for concurrent use.
+//
+// The engine owns the workspace: the roots and their indexes, and the editor's open buffers.
+// Every change, whatever its origin, enters through DidModifyFiles, which updates the buffers at
+// once and queues the index work for one background worker; queries (Context, Hover, Complete,
+// Action...) only read, each from the document it is given and one view of the index.
 type Engine struct {
 	opts    Options
 	syntax  *indexer.Syntax // for the definitions around a cursor in a buffer
 	session *workspace.Session
-	docs    *workspace.Documents
 	model   *modelState
+	cache   completionCache
 	// explanations holds the model's explanations of definitions, shown in later hovers.
 	explanations explanations
+	bufs         buffers
+	work         workQueue
 
-	mu       sync.Mutex
-	notify   func(lsp.Event)               // guarded by mu
-	roots    map[string]context.CancelFunc // guarded by mu; root dir -> stops its indexing and watching
-	pushedAt map[string]uint64             // guarded by mu; open buffer path -> Seq last put in the index
-	bg       sync.WaitGroup
-	ctx      context.Context // cancelled by Close
-	cancel   context.CancelFunc
+	mu     sync.Mutex
+	notify func(Event)                   // guarded by mu
+	roots  map[string]context.CancelFunc // guarded by mu; root dir -> stops its watching
+	told   map[string]bool               // guarded by mu; paths whose secrecy the user was told of
+	bg     sync.WaitGroup
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
 }
 
 // New returns an engine with no roots, configured from the environment and the user's config
@@ -66,31 +73,36 @@ func New(opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	if opts.Docs == nil {
-		opts.Docs = workspace.NewDocuments()
-	}
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{}
 	}
+	if opts.SaveAfter <= 0 {
+		opts.SaveAfter = 5 * time.Second
+	}
 	e := &Engine{
-		opts:     opts,
-		syntax:   indexer.NewSyntax(),
-		docs:     opts.Docs,
-		notify:   func(lsp.Event) {},
-		roots:    make(map[string]context.CancelFunc),
-		pushedAt: make(map[string]uint64),
+		opts:   opts,
+		syntax: indexer.NewSyntax(),
+		notify: func(Event) {},
+		roots:  make(map[string]context.CancelFunc),
+		told:   make(map[string]bool),
 	}
 	m, err := newModelState(opts)
 	if err != nil {
 		return nil, err
 	}
 	e.model = m
+	e.cache.init()
+	e.bufs.init()
+	e.work.init()
 	e.session = workspace.NewSession(workspace.Config{
 		CacheDir: opts.CacheDir,
 		Logger:   opts.Logger,
 		Embedder: m.embedder(),
 	})
+	e.session.SetOverlay(e.bufs.overlay)
 	e.ctx, e.cancel = context.WithCancel(context.Background())
+	e.bg.Add(1)
+	go e.runWork(e.ctx)
 	return e, nil
 }
 
@@ -107,27 +119,28 @@ func (e *Engine) Close() {
 	e.syntax.Close()
 }
 
-// SetNotifier implements lsp.Engine.
-func (e *Engine) SetNotifier(notify func(lsp.Event)) {
+// SetNotifier sets the function through which the engine reports indexing progress and
+// problems. notify may be called from any goroutine and must not block.
+func (e *Engine) SetNotifier(notify func(Event)) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if notify == nil {
-		notify = func(lsp.Event) {}
+		notify = func(Event) {}
 	}
 	e.notify = notify
 	e.model.notify = e.emit
 }
 
-func (e *Engine) emit(ev lsp.Event) {
+func (e *Engine) emit(ev Event) {
 	e.mu.Lock()
 	n := e.notify
 	e.mu.Unlock()
 	n(ev)
 }
 
-// SetRoots implements lsp.Engine: new roots load their stored index at once and are then
-// brought up to date (and, with Options.Watch, watched) in the background; roots no longer
-// listed stop being watched.
+// SetRoots sets the complete list of workspace roots: new roots load their stored index at
+// once and are then brought up to date (and, with Options.Watch, watched) in the background;
+// roots no longer listed stop being watched.
 func (e *Engine) SetRoots(ctx context.Context, roots []string) error {
 	want := map[string]bool{}
 	var errs []error
@@ -157,10 +170,13 @@ func (e *Engine) SetRoots(ctx context.Context, roots []string) error {
 		}
 	}
 	e.mu.Unlock()
+	// Buffers opened before their root was known are judged again.
+	e.bufs.reclassify(e)
 	return errors.Join(errs...)
 }
 
 // AddRoot opens one root and brings its index up to date before returning: the CLI's way in.
+// The scan is the same Rescan that DidModifyFiles queues, run on the caller's goroutine.
 func (e *Engine) AddRoot(ctx context.Context, dir string, progress func(workspace.Progress)) (*workspace.Root, workspace.Summary, error) {
 	r, err := e.session.AddRoot(dir)
 	if err != nil {
@@ -175,23 +191,35 @@ func (e *Engine) OpenRoot(dir string) (*workspace.Root, error) {
 	return e.session.AddRoot(dir)
 }
 
-// keepFresh indexes a root, reporting progress, and with Options.Watch keeps it fresh until
-// ctx is done. The watches go in before the scan, so no change falls between the two.
+// keepFresh has a root scanned, and with Options.Watch sends the watcher's changes through
+// DidModifyFiles until ctx is done. The watches go in before the scan, so no change falls
+// between the two.
 func (e *Engine) keepFresh(ctx context.Context, r *workspace.Root) {
 	defer e.bg.Done()
+	rescan := func() { _ = e.DidModifyFiles(ctx, []Modification{{Path: r.Dir, Kind: Rescan}}) }
 	if !e.opts.Watch {
-		e.sync(ctx, r)
+		rescan()
 		return
 	}
-	err := r.Watch(ctx, 50*time.Millisecond, 10*time.Second, func() { e.sync(ctx, r) }, func(ev workspace.WatchEvent) {
-		if ev.Err != nil && ctx.Err() == nil {
-			e.opts.Logger.Warn("applying file changes", "root", r.Dir, "err", ev.Err)
+	err := r.WatchChanges(ctx, 50*time.Millisecond, rescan, func(b workspace.Batch) {
+		if b.Rescan {
+			rescan()
+			return
 		}
+		mods := make([]Modification, 0, len(b.Changes))
+		for _, c := range b.Changes {
+			k := FileChanged
+			if c.Op == workspace.Removed {
+				k = FileDeleted
+			}
+			mods = append(mods, Modification{Path: filepath.Join(r.Dir, filepath.FromSlash(c.Path)), Kind: k})
+		}
+		_ = e.DidModifyFiles(ctx, mods)
 	})
 	if err != nil && ctx.Err() == nil {
-		// Without a watcher the index still follows the editor's saves (FilesChanged).
+		// Without a watcher the index still follows the editor's saves.
 		e.opts.Logger.Warn("file watching failed; following the editor's saves only", "root", r.Dir, "err", err)
-		e.sync(ctx, r)
+		rescan()
 	}
 }
 
@@ -199,92 +227,30 @@ func (e *Engine) keepFresh(ctx context.Context, r *workspace.Root) {
 func (e *Engine) sync(ctx context.Context, r *workspace.Root) {
 	key := "index:" + r.Dir
 	title := "Indexing " + filepath.Base(r.Dir)
-	e.emit(lsp.Event{Kind: lsp.EventProgress, Key: key, Title: title, Message: "scanning files"})
+	e.emit(Event{Kind: EventProgress, Key: key, Title: title, Message: "scanning files"})
 	sum, err := r.Sync(ctx, func(p workspace.Progress) {
 		pct := 0
 		if p.Total > 0 {
 			pct = 100 * p.Done / p.Total
 		}
-		e.emit(lsp.Event{Kind: lsp.EventProgress, Key: key, Title: title, Percent: pct, Message: fmt.Sprintf("%d/%d files", p.Done, p.Total)})
+		e.emit(Event{Kind: EventProgress, Key: key, Title: title, Percent: pct, Message: fmt.Sprintf("%d/%d files", p.Done, p.Total)})
 	})
 	msg := fmt.Sprintf("%d files, %d chunks, %d symbols in %.1fs", sum.Files, sum.Chunks, sum.Symbols, sum.Seconds)
 	if err != nil && ctx.Err() == nil {
 		msg = "indexing failed: " + err.Error()
-		e.emit(lsp.Event{Kind: lsp.EventProblem, Key: "index-failed:" + r.Dir, Message: fmt.Sprintf("ragls could not index %s: %v", r.Dir, err)})
+		e.emit(Event{Kind: EventProblem, Key: "index-failed:" + r.Dir, Message: fmt.Sprintf("ragls could not index %s: %v", r.Dir, err)})
 	}
-	e.emit(lsp.Event{Kind: lsp.EventProgress, Key: key, Title: title, Percent: 100, Message: msg, Done: true})
-}
-
-// FilesChanged implements lsp.Engine: each file is read again, or dropped if it is gone.
-func (e *Engine) FilesChanged(paths []string) {
-	byRoot := map[*workspace.Root][]workspace.Change{}
-	for _, p := range paths {
-		if _, open := e.docs.Get(p); !open {
-			e.mu.Lock()
-			delete(e.pushedAt, p)
-			e.mu.Unlock()
-		}
-		r, rel, ok := e.session.RootOf(p)
-		if !ok || rel == "." {
-			continue
-		}
-		op := workspace.Changed
-		if _, err := os.Lstat(p); errors.Is(err, os.ErrNotExist) {
-			op = workspace.Removed
-		}
-		byRoot[r] = append(byRoot[r], workspace.Change{Path: rel, Op: op})
-	}
-	for r, changes := range byRoot {
-		if _, err := r.Apply(e.ctx, changes); err != nil && e.ctx.Err() == nil {
-			e.opts.Logger.Warn("applying file changes", "root", r.Dir, "err", err)
-		}
-	}
+	e.emit(Event{Kind: EventProgress, Key: key, Title: title, Percent: 100, Message: msg, Done: true})
 }
 
 // Roots returns the engine's roots.
 func (e *Engine) Roots() []*workspace.Root { return e.session.Roots() }
 
-// locate finds the root and index of a document; ok is false for a file outside every root.
-// Before answering it puts the unsaved buffers of other open documents into the index, so that
-// context reflects what the user sees in every editor tab, not only what is saved.
-func (e *Engine) locate(path string) (r *workspace.Root, rel string, ok bool) {
-	e.pushOpenBuffers(path)
-	return e.session.RootOf(path)
-}
-
-// pushOpenBuffers indexes the open buffers (except the one being asked about, which context
-// assembly reads directly) that changed since they were last indexed. A closed buffer goes back
-// to the file on disk through FilesChanged.
-func (e *Engine) pushOpenBuffers(except string) {
-	for _, d := range e.docs.All() {
-		if d.Path == except {
-			continue
-		}
-		e.mu.Lock()
-		seen := e.pushedAt[d.Path] == d.Seq
-		e.pushedAt[d.Path] = d.Seq
-		e.mu.Unlock()
-		if seen {
-			continue
-		}
-		r, rel, ok := e.session.RootOf(d.Path)
-		if !ok {
-			continue
-		}
-		// A zero FileState makes the next scan compare with the disk again.
-		if _, err := r.Index.Upsert(e.ctx, rel, []byte(d.Text), indexer.FileState{}); err != nil && e.ctx.Err() == nil {
-			e.opts.Logger.Warn("indexing open buffer", "path", d.Path, "err", err)
-		}
-	}
-}
-
-// Configure implements lsp.Engine: the editor's settings, layered over the config file and
-// under the environment.
+// Configure applies the editor's settings, layered over the config file and under the
+// environment.
 func (e *Engine) Configure(settings json.RawMessage) error {
 	return e.model.configure(settings)
 }
-
-var _ lsp.Engine = (*Engine)(nil)
 
 // Counter is the token counter prompts are budgeted with, for callers that pack context.
 func (e *Engine) Counter() indexer.TokenCounter { return e.model.counter }

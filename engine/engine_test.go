@@ -13,8 +13,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"ragls/lsp"
 )
 
 // fakeModel is an OpenAI-compatible server for tests: it records the requests it gets and
@@ -135,13 +133,13 @@ func newTestEngine(t *testing.T, model *fakeModel) (*Engine, string) {
 	return e, root
 }
 
-func docOf(t *testing.T, root, rel string) lsp.Doc {
+func docOf(t *testing.T, root, rel string) Doc {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(root, rel))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return lsp.Doc{Path: filepath.Join(root, rel), Version: 1, Text: string(b)}
+	return Doc{Path: filepath.Join(root, rel), Version: 1, Text: string(b)}
 }
 
 func TestHoverFromIndex(t *testing.T) {
@@ -194,8 +192,8 @@ func TestModelProblemReportedOnceAndCleared(t *testing.T) {
 	model := newFakeModel(t)
 	e, root := newTestEngine(t, model)
 	var mu sync.Mutex
-	var events []lsp.Event
-	e.SetNotifier(func(ev lsp.Event) {
+	var events []Event
+	e.SetNotifier(func(ev Event) {
 		mu.Lock()
 		events = append(events, ev)
 		mu.Unlock()
@@ -220,12 +218,12 @@ func TestModelProblemReportedOnceAndCleared(t *testing.T) {
 	var problems, cleared int
 	for _, ev := range events {
 		switch ev.Kind {
-		case lsp.EventProblem:
+		case EventProblem:
 			problems++
 			if !strings.Contains(ev.Message, model.srv.URL) {
 				t.Errorf("problem message does not name the server: %q", ev.Message)
 			}
-		case lsp.EventProblemCleared:
+		case EventProblemCleared:
 			cleared++
 		}
 	}
@@ -243,38 +241,38 @@ func TestActionsProduceEdits(t *testing.T) {
 	pyDoc := docOf(t, root, "tools/report.py")
 	tests := []struct {
 		name  string
-		req   lsp.ActionRequest
+		req   ActionRequest
 		chat  string
-		check func(t *testing.T, res lsp.ActionResult)
+		check func(t *testing.T, res ActionResult)
 	}{
-		{"document go", lsp.ActionRequest{Kind: lsp.ActionDocument, Doc: goDoc, Start: inFunc, End: inFunc},
+		{"document go", ActionRequest{Kind: ActionDocument, Doc: goDoc, Start: inFunc, End: inFunc},
 			`{"doc": "RenderInvoice returns the invoice total.\nIt applies a 10% discount."}`,
-			func(t *testing.T, res lsp.ActionResult) {
+			func(t *testing.T, res ActionResult) {
 				got := apply(t, goDoc.Text, res.Edits)
 				if !strings.Contains(got, "// RenderInvoice returns the invoice total.\n// It applies a 10% discount.\nfunc RenderInvoice") {
 					t.Errorf("doc comment not inserted above the function:\n%s", got)
 				}
 			}},
-		{"document python", lsp.ActionRequest{Kind: lsp.ActionDocument, Doc: pyDoc, Start: 30, End: 30},
+		{"document python", ActionRequest{Kind: ActionDocument, Doc: pyDoc, Start: 30, End: 30},
 			`{"doc": "Count the rows."}`,
-			func(t *testing.T, res lsp.ActionResult) {
+			func(t *testing.T, res ActionResult) {
 				got := apply(t, pyDoc.Text, res.Edits)
 				if !strings.Contains(got, "def summarize(rows):\n    \"\"\"Count the rows.\"\"\"\n    return len(rows)") {
 					t.Errorf("docstring not inserted:\n%s", got)
 				}
 			}},
-		{"refactor", lsp.ActionRequest{Kind: lsp.ActionRefactor, Doc: goDoc, Start: inFunc, End: inFunc, Instruction: "use a named discount"},
+		{"refactor", ActionRequest{Kind: ActionRefactor, Doc: goDoc, Start: inFunc, End: inFunc, Instruction: "use a named discount"},
 			"{\"code\": \"func RenderInvoice(items []Item) int {\\n\\tconst discount = 0.1\\n\\treturn ComputeTotal(items, discount)\\n}\", \"explanation\": \"named the constant\"}",
-			func(t *testing.T, res lsp.ActionResult) {
+			func(t *testing.T, res ActionResult) {
 				got := apply(t, goDoc.Text, res.Edits)
 				want := "package billing\n\nfunc RenderInvoice(items []Item) int {\n\tconst discount = 0.1\n\treturn ComputeTotal(items, discount)\n}\n"
 				if got != want {
 					t.Errorf("refactored text:\n%s\nwant:\n%s", got, want)
 				}
 			}},
-		{"test", lsp.ActionRequest{Kind: lsp.ActionTest, Doc: goDoc, Start: inFunc, End: inFunc},
+		{"test", ActionRequest{Kind: ActionTest, Doc: goDoc, Start: inFunc, End: inFunc},
 			"{\"path\": \"billing/invoice_test.go\", \"code\": \"import \\\"testing\\\"\\n\\nfunc TestRenderInvoice(t *testing.T) {}\"}",
-			func(t *testing.T, res lsp.ActionResult) {
+			func(t *testing.T, res ActionResult) {
 				f := res.NewFile
 				if f == nil || f.Path != filepath.Join(root, "billing/invoice_test.go") || !f.Create {
 					t.Fatalf("new file = %+v", f)
@@ -326,8 +324,8 @@ func TestSetRootsIndexesInBackgroundWithProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	events := make(chan lsp.Event, 100)
-	e.SetNotifier(func(ev lsp.Event) {
+	events := make(chan Event, 100)
+	e.SetNotifier(func(ev Event) {
 		select {
 		case events <- ev:
 		default:
@@ -340,18 +338,18 @@ func TestSetRootsIndexesInBackgroundWithProgress(t *testing.T) {
 	for done := false; !done; {
 		select {
 		case ev := <-events:
-			done = ev.Kind == lsp.EventProgress && ev.Done
+			done = ev.Kind == EventProgress && ev.Done
 		case <-deadline:
 			t.Fatal("indexing never reported completion")
 		}
 	}
-	doc := lsp.Doc{Path: filepath.Join(root, "b.go"), Text: "package a\n\nfunc B() { Alpha() }\n"}
+	doc := Doc{Path: filepath.Join(root, "b.go"), Text: "package a\n\nfunc B() { Alpha() }\n"}
 	if h, _ := e.Hover(context.Background(), doc, strings.Index(doc.Text, "Alpha")); !strings.Contains(h.Markdown, "func Alpha()") {
 		t.Errorf("hover after background indexing = %q", h.Markdown)
 	}
 	// Edited on disk and announced by the editor: the index follows at once.
 	os.WriteFile(filepath.Join(root, "a.go"), []byte("package a\n\nfunc Alpha(n int) {}\n"), 0o644)
-	e.FilesChanged([]string{filepath.Join(root, "a.go")})
+	modify(t, e, Modification{Path: filepath.Join(root, "a.go"), Kind: FileChanged})
 	if h, _ := e.Hover(context.Background(), doc, strings.Index(doc.Text, "Alpha")); !strings.Contains(h.Markdown, "func Alpha(n int)") {
 		t.Errorf("hover after FilesChanged = %q", h.Markdown)
 	}
@@ -364,7 +362,7 @@ func TestSetRootsIndexesInBackgroundWithProgress(t *testing.T) {
 }
 
 // apply applies non-overlapping byte edits to text.
-func apply(t *testing.T, text string, edits []lsp.Edit) string {
+func apply(t *testing.T, text string, edits []Edit) string {
 	t.Helper()
 	out := text
 	for i := len(edits) - 1; i >= 0; i-- {
@@ -381,15 +379,14 @@ func TestUnsavedBuffersOfOtherFilesFeedContext(t *testing.T) {
 	e, root := newTestEngine(t, nil)
 	helper := filepath.Join(root, "billing/helper.go")
 	// A function that exists only in another tab's unsaved buffer.
-	e.docs.Open(helper, 1, "package billing\n\nfunc UnsavedHelper(n int) int { return n + 1 }\n")
-	doc := lsp.Doc{Path: filepath.Join(root, "billing/use.go"), Text: "package billing\n\nfunc use() int {\n\treturn UnsavedHelper("}
+	modify(t, e, Modification{Path: helper, Version: 1, Kind: Open, Text: "package billing\n\nfunc UnsavedHelper(n int) int { return n + 1 }\n"})
+	doc := Doc{Path: filepath.Join(root, "billing/use.go"), Text: "package billing\n\nfunc use() int {\n\treturn UnsavedHelper("}
 	h, err := e.Hover(context.Background(), doc, len(doc.Text)-3)
 	if err != nil || !strings.Contains(h.Markdown, "func UnsavedHelper(n int) int") {
 		t.Fatalf("hover on a function from an unsaved buffer = %q, %v", h.Markdown, err)
 	}
 	// Closed without saving: the buffer no longer counts.
-	e.docs.Close(helper)
-	e.FilesChanged([]string{helper})
+	modify(t, e, Modification{Path: helper, Kind: Close})
 	if h, _ := e.Hover(context.Background(), doc, len(doc.Text)-3); h.Markdown != "" {
 		t.Errorf("hover after the unsaved buffer was closed = %q", h.Markdown)
 	}
@@ -427,5 +424,37 @@ func TestHoverShowsModelExplanationWhenReady(t *testing.T) {
 	defer model.mu.Unlock()
 	if len(model.requests) != n {
 		t.Errorf("a hover asked the model although hoverExplain is false")
+	}
+}
+
+// modify sends modifications through the engine's funnel and waits for the index work.
+func modify(t *testing.T, e *Engine, mods ...Modification) {
+	t.Helper()
+	if err := e.DidModifyFiles(context.Background(), mods); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Settle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A completion the user types through is answered from the cache: no second model call.
+func TestCompletionCacheTypedThrough(t *testing.T) {
+	model := newFakeModel(t)
+	model.completion = "Println()"
+	e, root := newTestEngine(t, model)
+	doc := Doc{Path: filepath.Join(root, "billing/c.go"), Text: "package billing\n\nfunc f() { fmt. }\n"}
+	off := strings.Index(doc.Text, "fmt.") + 4
+	if got, err := e.Complete(context.Background(), doc, off); err != nil || got != "Println()" {
+		t.Fatalf("first completion = %q, %v", got, err)
+	}
+	n := len(model.requests)
+	typed := Doc{Path: doc.Path, Text: doc.Text[:off] + "Pri" + doc.Text[off:]}
+	got, ok := e.CachedCompletion(typed, off+3)
+	if !ok || got != "ntln()" {
+		t.Errorf("typed-through cache = %q %v, want the rest of the cached one", got, ok)
+	}
+	if got, _ := e.Complete(context.Background(), typed, off+3); got != "ntln()" || len(model.requests) != n {
+		t.Errorf("typed-through completion = %q after %d more model calls", got, len(model.requests)-n)
 	}
 }

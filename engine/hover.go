@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/workspace"
 )
 
@@ -42,21 +41,22 @@ func identAt(text string, offset int) (name, qualifier string, start, end int) {
 	return name, qualifier, start, end
 }
 
-// Hover implements lsp.Engine: what the index knows of the identifier at offset — its
+// Hover implements Engine: what the index knows of the identifier at offset — its
 // definition's signature, doc comment and location, and where it is used. It never calls the
 // model, so it answers at once.
-func (e *Engine) Hover(ctx context.Context, doc lsp.Doc, offset int) (lsp.Hover, error) {
+func (e *Engine) Hover(ctx context.Context, doc Doc, offset int) (Hover, error) {
 	name, qual, start, end := identAt(doc.Text, offset)
 	if name == "" {
-		return lsp.Hover{}, nil
+		return Hover{}, nil
 	}
-	r, rel, ok := e.locate(doc.Path)
-	if !ok {
-		return lsp.Hover{}, nil
+	pl := e.placeOf(doc)
+	if pl.Root == nil || pl.Access == AccessSecret {
+		return Hover{}, nil
 	}
+	r, rel := pl.Root, pl.Rel
 	defs := r.Index.Definitions(name, rel, qual)
 	if len(defs) == 0 {
-		return lsp.Hover{}, ctx.Err()
+		return Hover{}, ctx.Err()
 	}
 	d := defs[0]
 	var b strings.Builder
@@ -99,7 +99,7 @@ func (e *Engine) Hover(ctx context.Context, doc lsp.Doc, offset int) (lsp.Hover,
 		e.explanations.start(e, r, d)
 	}
 	b.WriteString("\n")
-	return lsp.Hover{Markdown: b.String(), Start: start, End: end}, nil
+	return Hover{Markdown: b.String(), Start: start, End: end}, nil
 }
 
 // explanations caches the model's explanations of definitions for hovers: the first hover on a
@@ -152,7 +152,7 @@ func (x *explanations) start(e *Engine, r *workspace.Root, d indexer.Symbol) {
 	e.bg.Add(1)
 	go func() {
 		defer e.bg.Done()
-		doc := lsp.Doc{Path: filepath.Join(r.Dir, filepath.FromSlash(d.Path)), Text: content}
+		doc := Doc{Path: filepath.Join(r.Dir, filepath.FromSlash(d.Path)), Text: content}
 		off := indexer.Offset(content, d.Line, 1)
 		text, err := e.Explain(e.ctx, doc, off, off, nil)
 		x.mu.Lock()

@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/prompts"
 )
 
@@ -19,7 +18,7 @@ import (
 type modelState struct {
 	opts    Options
 	counter *prompts.Counter // immutable, shared by every prompter
-	notify  func(lsp.Event)
+	notify  func(Event)
 
 	mu       sync.Mutex
 	editor   map[string]any    // the editor's settings; guarded by mu
@@ -37,7 +36,7 @@ func newModelState(opts Options) (*modelState, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &modelState{opts: opts, counter: counter, notify: func(lsp.Event) {}, problems: map[string]bool{}}
+	m := &modelState{opts: opts, counter: counter, notify: func(Event) {}, problems: map[string]bool{}}
 	if err := m.load(nil); err != nil {
 		opts.Logger.Warn("model settings", "err", err)
 	}
@@ -128,7 +127,7 @@ func (m *modelState) observe(err error) {
 		clear(m.problems)
 		m.mu.Unlock()
 		for _, k := range cleared {
-			m.notify(lsp.Event{Kind: lsp.EventProblemCleared, Key: k})
+			m.notify(Event{Kind: EventProblemCleared, Key: k})
 		}
 		return
 	}
@@ -144,7 +143,7 @@ func (m *modelState) observe(err error) {
 	m.problems[key] = true
 	m.mu.Unlock()
 	if first {
-		m.notify(lsp.Event{Kind: lsp.EventProblem, Key: key, Message: err.Error()})
+		m.notify(Event{Kind: EventProblem, Key: key, Message: err.Error()})
 	}
 }
 

@@ -1,5 +1,11 @@
 package engine
 
+import (
+	"fmt"
+
+	"ragls/workspace"
+)
+
 // Doc is a snapshot of the document a request is about.
 type Doc struct {
 	Path    string // absolute file path, or the client's URI for documents not on disk
@@ -97,3 +103,71 @@ type Event struct {
 	Percent int    // EventProgress: 0-100
 	Done    bool   // EventProgress: the task is finished
 }
+
+// ModificationKind says what happened to a file or buffer.
+type ModificationKind int
+
+// The kinds of Modification, modelled on gopls's didModifyFiles.
+const (
+	// Open: the editor opened a buffer; Version and Text are the buffer.
+	Open ModificationKind = iota + 1
+	// Change: the editor changed a buffer; Version and Text are the whole new buffer.
+	Change
+	// Close: the editor closed the buffer; the file on disk is the truth again.
+	Close
+	// Save: the editor saved the buffer; Text, if not "", is what was saved.
+	Save
+	// FileChanged: a file was created or changed on disk (a watcher, didChangeWatchedFiles,
+	// a file the engine wrote).
+	FileChanged
+	// FileDeleted: a file or a directory was deleted on disk.
+	FileDeleted
+	// Rescan: Path is a root whose files must all be looked at again (events were lost, the
+	// ignore rules changed, or the root was just added); "" means every root.
+	Rescan
+)
+
+func (k ModificationKind) String() string {
+	switch k {
+	case Open:
+		return "open"
+	case Change:
+		return "change"
+	case Close:
+		return "close"
+	case Save:
+		return "save"
+	case FileChanged:
+		return "file-changed"
+	case FileDeleted:
+		return "file-deleted"
+	case Rescan:
+		return "rescan"
+	}
+	return fmt.Sprintf("ModificationKind(%d)", int(k))
+}
+
+// A Modification is one change to the workspace, of any origin. Every change reaches the engine
+// as a Modification through Engine.DidModifyFiles, which applies the ignore and secret rules to
+// buffers and files alike.
+type Modification struct {
+	Path    string // absolute file path, or the client's URI for a buffer with no file
+	Version int32  // Open, Change: the editor's version of the buffer
+	Text    string // Open, Change: the whole buffer; Save: the saved text, or ""
+	Kind    ModificationKind
+}
+
+// Access says what ragls may do with a document: see the constants.
+type Access = workspace.Access
+
+// What ragls may do with a document.
+const (
+	// AccessIndexed: indexed, and context for other files.
+	AccessIndexed = workspace.AccessIndexed
+	// AccessPrivate: ignored, too large or outside every root; the model may see it as the
+	// current buffer, never as context for another file; never indexed.
+	AccessPrivate = workspace.AccessPrivate
+	// AccessSecret: never indexed, cached or sent to the model; completions and code actions
+	// are off in it.
+	AccessSecret = workspace.AccessSecret
+)

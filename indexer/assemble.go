@@ -33,6 +33,9 @@ type ContextRequest struct {
 	Counter    TokenCounter
 	// SourceTimeout bounds each source; a source that is late is left out. 0 means 100 ms.
 	SourceTimeout time.Duration
+	// Parsed is Content already parsed by the caller, so that a request parses its buffer
+	// once; nil means Context parses it if it needs to.
+	Parsed *Parsed
 }
 
 // ContextResult is the packed context, best item first.
@@ -111,6 +114,9 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 	if req.SourceTimeout <= 0 {
 		req.SourceTimeout = 100 * time.Millisecond
 	}
+	// The chunk numbering stays as it is until this request is done (see Index.pin).
+	x.pin()
+	defer x.unpin()
 	cur := x.current(req)
 	off := min(max(req.Offset, 0), len(cur.content))
 	before := cur.content[:off]
@@ -181,7 +187,13 @@ func (x *Index) current(req ContextRequest) *current {
 	case !req.HasContent && f != nil:
 		cur.content = f.content
 	case req.HasContent && (f == nil || f.content != req.Content):
-		p := x.syntax.Parse(req.Path, []byte(req.Content))
+		var p Parsed
+		if req.Parsed != nil {
+			p = *req.Parsed
+			p.Defs = slices.Clone(p.Defs) // the caller's stay as they are
+		} else {
+			p = x.syntax.Parse(req.Path, []byte(req.Content))
+		}
 		for i := range p.Defs {
 			p.Defs[i].Path = req.Path
 		}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -32,6 +33,12 @@ type Index struct {
 	embedErr error        // the last embedder failure, reported by Stats
 
 	accs sync.Pool // *accumulator
+
+	// readers counts the requests reading chunk IDs across more than one critical section
+	// (pin). While any is running, compaction, the only thing that renumbers chunks, waits:
+	// every other change only appends chunks or marks them removed, and a chunk's text never
+	// changes, so an ID a reader holds always means the chunk it meant, or nothing.
+	readers atomic.Int64
 
 	// The newest files by modification time, for context from recently changed files;
 	// computed for the index as of change number newestAt. Readers under x.mu.RLock share it.
@@ -318,10 +325,33 @@ func (x *Index) removeLocked(path string) bool {
 		x.syms.remove(f.defs[i].Name, f)
 	}
 	x.changes++
-	if x.lex.needsCompaction() {
+	if x.lex.needsCompaction() && x.readers.Load() == 0 {
 		x.compactLocked()
 	}
 	return true
+}
+
+// pin keeps the chunk numbering fixed until the matching unpin: a request that takes chunk IDs
+// from one source and reads them in another sees one consistent index. A reader that pins after
+// a compaction has begun waits for it at its first read lock, before it holds any ID.
+func (x *Index) pin() { x.readers.Add(1) }
+
+// unpin ends a pin; the last reader out runs the compaction that waited for it.
+func (x *Index) unpin() {
+	if x.readers.Add(-1) != 0 {
+		return
+	}
+	x.mu.RLock()
+	need := x.lex.needsCompaction()
+	x.mu.RUnlock()
+	if !need {
+		return
+	}
+	x.mu.Lock()
+	if x.readers.Load() == 0 && x.lex.needsCompaction() {
+		x.compactLocked()
+	}
+	x.mu.Unlock()
 }
 
 func (x *Index) touchLocked(path string) {

@@ -90,6 +90,9 @@ func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) 
 	if k <= 0 {
 		k = 10
 	}
+	// The vector query's IDs are read under the lock later: keep their numbering.
+	x.pin()
+	defer x.unpin()
 	// Embedding the query may be a network call: do it before taking the lock.
 	var qvec []float32
 	if vecs, err := x.embedder.Embed(ctx, []string{query}); err == nil && len(vecs) == 1 {

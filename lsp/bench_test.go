@@ -11,8 +11,6 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
-
-	"ragls/workspace"
 )
 
 // reportPercentiles adds p50 and p95 of samples to the benchmark's output.
@@ -33,7 +31,7 @@ func BenchmarkInitialize(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		srvEnd, cliEnd := net.Pipe()
-		srv := NewServer(&fakeEngine{}, workspace.NewDocuments(), Options{Logger: discardLogger()})
+		srv := NewServer(&fakeEngine{}, Options{Logger: discardLogger()})
 		done := make(chan error, 1)
 		go func() { done <- srv.Run(context.Background(), srvEnd) }()
 		conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(cliEnd), jsonrpc2.WithCodec(codec{}))
@@ -55,7 +53,7 @@ func BenchmarkInitialize(b *testing.B) {
 
 // directServer returns an initialized server whose handlers the benchmark calls directly.
 func directServer(b *testing.B, eng Engine) *Server {
-	srv := NewServer(eng, workspace.NewDocuments(), Options{Logger: discardLogger(), Debounce: -1})
+	srv := NewServer(eng, Options{Logger: discardLogger(), Debounce: -1})
 	srv.ctx = context.Background()
 	if _, err := srv.initialize([]byte(`{"processId": 1, "capabilities": {}}`)); err != nil {
 		b.Fatal(err)
@@ -84,7 +82,7 @@ func BenchmarkDidChange(b *testing.B) {
 		srv.notification(context.Background(), protocol.MethodTextDocumentDidChange, []byte(params))
 		samples = append(samples, time.Since(start))
 	}
-	if doc, _ := srv.docs.Get("/work/root/big.go"); int(doc.Version) != version {
+	if doc, _ := srv.engine.Buffer("/work/root/big.go"); int(doc.Version) != version {
 		b.Fatalf("version %d after %d changes", doc.Version, version)
 	}
 	reportPercentiles(b, samples)

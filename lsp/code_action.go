@@ -16,6 +16,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"ragls/engine"
 	"ragls/workspace"
 )
 
@@ -39,6 +40,10 @@ func (s *Server) codeAction(_ context.Context, params []byte) (any, error) {
 	}
 	doc, err := s.openDoc(p.TextDocument.URI)
 	if err != nil {
+		return []protocol.CommandOrCodeAction{}, nil
+	}
+	if s.engine.Access(doc.Path) == engine.AccessSecret {
+		// Nothing of a secret file goes to the model; the engine told the user why on open.
 		return []protocol.CommandOrCodeAction{}, nil
 	}
 	base := actionData{URI: string(p.TextDocument.URI), Version: doc.Version, Range: p.Range}
@@ -197,7 +202,7 @@ func parseActionData(raw []byte) (actionData, error) {
 
 // actionRequest turns data into a request on the current buffer, refusing if the buffer has
 // changed since the action was listed: its range would no longer mean the same text.
-func (s *Server) actionRequest(data actionData) (workspace.Document, ActionRequest, error) {
+func (s *Server) actionRequest(data actionData) (Doc, ActionRequest, error) {
 	doc, err := s.openDoc(uri.URI(data.URI))
 	if err != nil {
 		return doc, ActionRequest{}, err
@@ -206,7 +211,7 @@ func (s *Server) actionRequest(data actionData) (workspace.Document, ActionReque
 		return doc, ActionRequest{}, contentModified(doc.Path)
 	}
 	start, end := rangeOffsets(doc.Text, data.Range, s.enc())
-	return doc, ActionRequest{Kind: data.Kind, Doc: engineDoc(doc), Start: start, End: end, Diagnostic: data.Diagnostic}, nil
+	return doc, ActionRequest{Kind: data.Kind, Doc: doc, Start: start, End: end, Diagnostic: data.Diagnostic}, nil
 }
 
 func contentModified(path string) error {
@@ -226,7 +231,7 @@ type fileToWrite struct {
 // workspaceEdit converts an engine result into a WorkspaceEdit for doc, after checking that the
 // buffers it edits are still exactly what the engine saw. A new file the client cannot create is
 // returned separately, for the server to write.
-func (s *Server) workspaceEdit(doc workspace.Document, res ActionResult) (*protocol.WorkspaceEdit, *fileToWrite, error) {
+func (s *Server) workspaceEdit(doc Doc, res ActionResult) (*protocol.WorkspaceEdit, *fileToWrite, error) {
 	if len(res.Edits) == 0 && res.NewFile == nil {
 		return nil, nil, nil
 	}
@@ -254,7 +259,7 @@ func (s *Server) workspaceEdit(doc workspace.Document, res ActionResult) (*proto
 	}
 
 	if len(res.Edits) > 0 {
-		cur, ok := s.docs.Get(doc.Path)
+		cur, ok := s.engine.Buffer(doc.Path)
 		if !ok || cur.Version != doc.Version {
 			return nil, nil, contentModified(doc.Path)
 		}
@@ -272,10 +277,13 @@ func (s *Server) workspaceEdit(doc workspace.Document, res ActionResult) (*proto
 			return nil, nil, fmt.Errorf("ragls: engine proposed a file with a relative path %q", nf.Path)
 		}
 		path := filepath.Clean(nf.Path)
+		if err := s.engine.CheckWrite(path); err != nil {
+			return nil, nil, fmt.Errorf("ragls: %w", err)
+		}
 		u := s.uriOf(path)
 		base := nf.Base
 		var version *int32
-		if cur, open := s.docs.Get(path); open {
+		if cur, open := s.engine.Buffer(path); open {
 			if nf.Create || cur.Text != base {
 				return nil, nil, contentModified(path)
 			}
@@ -425,6 +433,9 @@ func (s *Server) applyEdit(ctx context.Context, label string, edit *protocol.Wor
 // writeFile creates a new file for clients that cannot create one through an edit, then shows
 // it. It never overwrites.
 func (s *Server) writeFile(ctx context.Context, w *fileToWrite) error {
+	if err := s.engine.CheckWrite(w.Path); err != nil {
+		return jsonrpc2.Errorf(jsonrpc2.InvalidParams, "ragls: %v", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(w.Path), 0o755); err != nil {
 		return fmt.Errorf("ragls: creating %s: %w", w.Path, err)
 	}

@@ -3,17 +3,12 @@ package lsp
 import (
 	"context"
 	"errors"
-	"hash/maphash"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"go.lsp.dev/protocol"
-
-	"ragls/workspace"
 )
 
 // The completion item sorts after everything else, so that it never pushes the client's own
@@ -117,8 +112,8 @@ func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, erro
 // complete returns the model's completion for doc at offset, from the cache when it can. It
 // releases the reading goroutine, so the caller must have read everything it needs from the
 // request before. The context is cancelled with cause errStale when the document changes.
-func (s *Server) complete(ctx context.Context, doc workspace.Document, offset int) (string, error) {
-	if text, ok := s.cache.get(doc.Path, doc.Text, offset); ok {
+func (s *Server) complete(ctx context.Context, doc Doc, offset int) (string, error) {
+	if text, ok := s.engine.CachedCompletion(doc, offset); ok {
 		return text, nil
 	}
 	ctx, done := s.trackCompletion(ctx, doc.Path)
@@ -135,7 +130,7 @@ func (s *Server) complete(ctx context.Context, doc workspace.Document, offset in
 			return "", context.Cause(ctx)
 		}
 	}
-	text, err := s.engine.Complete(ctx, engineDoc(doc), offset)
+	text, err := s.engine.Complete(ctx, doc, offset)
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", context.Cause(ctx)
@@ -145,7 +140,6 @@ func (s *Server) complete(ctx context.Context, doc workspace.Document, offset in
 	if ctx.Err() != nil {
 		return "", context.Cause(ctx)
 	}
-	s.cache.put(doc.Path, doc.Text, offset, text)
 	return text, nil
 }
 
@@ -203,71 +197,4 @@ func (s *Server) cancelCompletions(path string) {
 	for _, c := range cancels {
 		c(errStale)
 	}
-}
-
-// completionCache remembers recent completions. An entry also answers when the user has since
-// typed the beginning of the completion (the rest is offered), which is most keystrokes while a
-// completion is shown. Entries are matched by hashes of the text around the cursor, not by
-// version, so that undoing back to a known state hits too.
-type completionCache struct {
-	seed    maphash.Seed
-	mu      sync.Mutex
-	entries []cacheEntry // guarded by mu; most recent last
-}
-
-type cacheEntry struct {
-	path          string
-	offset        int
-	before, after uint64 // hashes of the text before and after offset
-	all           int    // length of the whole text
-	text          string
-}
-
-const cacheSize = 32
-
-func (c *completionCache) init() { c.seed = maphash.MakeSeed() }
-
-func (c *completionCache) hash(s string) uint64 { return maphash.String(c.seed, s) }
-
-func (c *completionCache) put(path, doc string, offset int, text string) {
-	e := cacheEntry{
-		path: path, offset: offset, text: text,
-		before: c.hash(doc[:offset]), after: c.hash(doc[offset:]),
-		all: len(doc),
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) == cacheSize {
-		c.entries = append(c.entries[:0], c.entries[1:]...)
-	}
-	c.entries = append(c.entries, e)
-}
-
-func (c *completionCache) get(path, doc string, offset int) (string, bool) {
-	c.mu.Lock()
-	entries := make([]cacheEntry, 0, len(c.entries))
-	for _, e := range c.entries {
-		if e.path == path && e.offset <= offset {
-			entries = append(entries, e)
-		}
-	}
-	c.mu.Unlock()
-	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
-		typed := doc[e.offset:offset]
-		if len(doc)-len(typed) != e.all || !strings.HasPrefix(e.text, typed) {
-			continue
-		}
-		if c.hash(doc[:e.offset]) != e.before || c.hash(doc[offset:]) != e.after {
-			continue
-		}
-		return e.text[len(typed):], true
-	}
-	return "", false
-}
-
-func (c *completionCache) forget(path string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries = slices.DeleteFunc(c.entries, func(e cacheEntry) bool { return e.path == path })
 }

@@ -10,8 +10,6 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
-
-	"ragls/workspace"
 )
 
 // byteConn feeds a fixed input to the server and throws its output away.
@@ -36,7 +34,7 @@ func FuzzFraming(f *testing.F) {
 	f.Add([]byte(init + frame(`{"jsonrpc":"2.0","id":4,"method":"textDocument/completion","params":{"textDocument":{"uri":"file:///a.go"},"position":{"line":0,"character":1}}}`)))
 	f.Fuzz(func(t *testing.T, input []byte) {
 		eng := &fakeEngine{complete: func(context.Context, Doc, int) (string, error) { return "x", nil }}
-		srv := NewServer(eng, workspace.NewDocuments(), Options{Logger: discardLogger(), Debounce: -1})
+		srv := NewServer(eng, Options{Logger: discardLogger(), Debounce: -1})
 		done := make(chan error, 1)
 		go func() { done <- srv.Run(context.Background(), byteConn{bytes.NewReader(input)}) }()
 		select {

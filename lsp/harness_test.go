@@ -15,7 +15,7 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
-	"ragls/workspace"
+	"ragls/engine"
 )
 
 // hangGuard only keeps a broken test from hanging the suite; no test asserts on timing.
@@ -32,6 +32,64 @@ type fakeEngine struct {
 	hover    func(ctx context.Context, doc Doc, offset int) (Hover, error)
 	complete func(ctx context.Context, doc Doc, offset int) (string, error)
 	action   func(ctx context.Context, req ActionRequest) (ActionResult, error)
+	cached   func(doc Doc, offset int) (string, bool)
+	access   func(path string) engine.Access
+	write    func(path string) error
+
+	bufMu sync.Mutex
+	bufs  map[string]Doc // guarded by bufMu
+}
+
+// DidModifyFiles keeps the buffers as the real engine does, and records every change that is
+// not an edit of a buffer.
+func (e *fakeEngine) DidModifyFiles(_ context.Context, mods []engine.Modification) error {
+	for _, m := range mods {
+		e.bufMu.Lock()
+		if e.bufs == nil {
+			e.bufs = map[string]Doc{}
+		}
+		switch m.Kind {
+		case engine.Open, engine.Change:
+			e.bufs[m.Path] = Doc{Path: m.Path, Version: m.Version, Text: m.Text}
+		case engine.Close:
+			delete(e.bufs, m.Path)
+		}
+		e.bufMu.Unlock()
+		if m.Kind != engine.Open && m.Kind != engine.Change {
+			e.mu.Lock()
+			e.changed = append(e.changed, m.Path)
+			e.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+func (e *fakeEngine) Buffer(path string) (Doc, bool) {
+	e.bufMu.Lock()
+	defer e.bufMu.Unlock()
+	d, ok := e.bufs[path]
+	return d, ok
+}
+
+func (e *fakeEngine) Access(path string) engine.Access {
+	if e.access == nil {
+		return engine.AccessIndexed
+	}
+	return e.access(path)
+}
+
+func (e *fakeEngine) CheckWrite(path string) error {
+	if e.write == nil {
+		return nil
+	}
+	return e.write(path)
+}
+
+func (e *fakeEngine) CachedCompletion(doc Doc, offset int) (string, bool) {
+	if e.cached == nil {
+		return "", false
+	}
+	return e.cached(doc, offset)
 }
 
 func (e *fakeEngine) SetRoots(_ context.Context, roots []string) error {
@@ -46,12 +104,6 @@ func (e *fakeEngine) Configure(settings json.RawMessage) error {
 	defer e.mu.Unlock()
 	e.settings = append(e.settings, string(settings))
 	return nil
-}
-
-func (e *fakeEngine) FilesChanged(paths []string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.changed = append(e.changed, paths...)
 }
 
 func (e *fakeEngine) Hover(ctx context.Context, doc Doc, offset int) (Hover, error) {
@@ -97,7 +149,6 @@ type message struct {
 type harness struct {
 	t    testing.TB
 	eng  *fakeEngine
-	docs *workspace.Documents
 	srv  *Server
 	conn jsonrpc2.Conn
 
@@ -119,7 +170,6 @@ func newHarness(t testing.TB, eng *fakeEngine) *harness {
 	h := &harness{
 		t:       t,
 		eng:     eng,
-		docs:    workspace.NewDocuments(),
 		arrived: make(chan struct{}, 1),
 		answers: map[string]string{
 			protocol.MethodWorkspaceApplyEdit:           `{"applied":true}`,
@@ -130,7 +180,7 @@ func newHarness(t testing.TB, eng *fakeEngine) *harness {
 		},
 		runErr: make(chan error, 1),
 	}
-	h.srv = NewServer(eng, h.docs, Options{Logger: discardLogger(), Debounce: -1})
+	h.srv = NewServer(eng, Options{Logger: discardLogger(), Debounce: -1})
 	go func() { h.runErr <- h.srv.Run(context.Background(), serverEnd) }()
 	h.conn = jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(clientEnd), jsonrpc2.WithCodec(codec{}))
 	h.conn.Go(context.Background(), h.handle)

@@ -19,7 +19,7 @@ func (s *Server) hover(ctx context.Context, params []byte) (any, error) {
 	enc := s.enc()
 	offset := offsetOf(doc.Text, p.Position, enc)
 	release(ctx)
-	h, err := s.engine.Hover(ctx, engineDoc(doc), offset)
+	h, err := s.engine.Hover(ctx, doc, offset)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, protocol.ErrRequestCancelled

@@ -18,8 +18,6 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
-
-	"ragls/workspace"
 )
 
 // Options tunes a Server. The zero value is ready to use.
@@ -39,7 +37,6 @@ const defaultDebounce = 120 * time.Millisecond
 // Server is one LSP session over one connection. Create it with NewServer and call Run once.
 type Server struct {
 	engine   Engine
-	docs     *workspace.Documents
 	log      *slog.Logger
 	debounce time.Duration
 	version  string
@@ -58,7 +55,6 @@ type Server struct {
 
 	engineJobs jobQueue  // state changes for the engine, in wire order
 	reports    *reporter // progress and problems for the user
-	cache      completionCache
 
 	mu             sync.Mutex
 	roots          []string                                    // guarded by mu
@@ -90,9 +86,8 @@ type clientCaps struct {
 	hoverPlainOnly    bool
 }
 
-// NewServer returns a server that answers from engine and keeps open buffers in docs (which the
-// engine may read too).
-func NewServer(engine Engine, docs *workspace.Documents, opts Options) *Server {
+// NewServer returns a server that answers from engine, which owns the open buffers.
+func NewServer(engine Engine, opts Options) *Server {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -103,7 +98,6 @@ func NewServer(engine Engine, docs *workspace.Documents, opts Options) *Server {
 	}
 	s := &Server{
 		engine:         engine,
-		docs:           docs,
 		log:            log,
 		debounce:       max(debounce, 0),
 		version:        opts.Version,
@@ -115,7 +109,6 @@ func NewServer(engine Engine, docs *workspace.Documents, opts Options) *Server {
 	}
 	s.engineJobs.init()
 	s.reports = newReporter(s)
-	s.cache.init()
 	return s
 }
 
@@ -400,15 +393,15 @@ func (s *Server) uriOf(path string) uri.URI {
 	return uri.URI(path)
 }
 
-// openDoc returns the open buffer for u.
-func (s *Server) openDoc(u uri.URI) (workspace.Document, error) {
+// openDoc returns the open buffer for u, as the engine holds it.
+func (s *Server) openDoc(u uri.URI) (Doc, error) {
 	path, err := pathOf(u)
 	if err != nil {
-		return workspace.Document{}, err
+		return Doc{}, err
 	}
-	doc, ok := s.docs.Get(path)
+	doc, ok := s.engine.Buffer(path)
 	if !ok {
-		return workspace.Document{}, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "ragls: %s is not open", string(u))
+		return Doc{}, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "ragls: %s is not open", string(u))
 	}
 	return doc, nil
 }
@@ -425,10 +418,6 @@ func (s *Server) caps() clientCaps {
 		return sess.caps
 	}
 	return clientCaps{}
-}
-
-func engineDoc(d workspace.Document) Doc {
-	return Doc{Path: d.Path, Version: d.Version, Text: d.Text}
 }
 
 // codec marshals payloads with the protocol package, which knows how to encode and decode its

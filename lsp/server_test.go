@@ -14,8 +14,6 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
-
-	"ragls/workspace"
 )
 
 func TestInitializeNegotiatesEncoding(t *testing.T) {
@@ -154,7 +152,7 @@ func TestIncrementalEditsWithNonASCII(t *testing.T) {
 			if want := "a😀XY\r\n中éZ!\n"; doc != want {
 				t.Errorf("text = %q, want %q", doc, want)
 			}
-			got, _ := h.docs.Get("/work/root/e.go")
+			got, _ := h.eng.Buffer("/work/root/e.go")
 			if got.Version != 2 {
 				t.Errorf("version = %d, want 2", got.Version)
 			}
@@ -489,24 +487,24 @@ func TestNewerChangeCancelsCompletion(t *testing.T) {
 	}
 }
 
-func TestCompletionCacheTypedThrough(t *testing.T) {
+// The engine's cache answers before the debounce and without a model call.
+func TestCompletionFromEngineCache(t *testing.T) {
 	calls := 0
-	h := newHarness(t, &fakeEngine{complete: func(_ context.Context, doc Doc, offset int) (string, error) {
-		calls++
-		return "Println()", nil
-	}})
+	h := newHarness(t, &fakeEngine{
+		complete: func(context.Context, Doc, int) (string, error) { calls++; return "wrong", nil },
+		cached: func(doc Doc, offset int) (string, bool) {
+			return "ntln()", doc.Text[:offset] == "fmt.Pri"
+		},
+	})
 	h.initialize(capsFull)
-	h.open("/work/root/c.go", "fmt.\n")
-	var list protocol.CompletionList
-	h.mustCall(protocol.MethodTextDocumentCompletion, `{"textDocument": {"uri": "file:///work/root/c.go"}, "position": {"line": 0, "character": 4}}`, &list)
-	h.notify(protocol.MethodTextDocumentDidChange, `{"textDocument": {"uri": "file:///work/root/c.go", "version": 2}, "contentChanges": [{"range": {"start": {"line": 0, "character": 4}, "end": {"line": 0, "character": 4}}, "text": "Pri"}]}`)
+	h.open("/work/root/c.go", "fmt.Pri\n")
 	var inline protocol.InlineCompletionList
 	h.mustCall(protocol.MethodTextDocumentInlineCompletion, `{"textDocument": {"uri": "file:///work/root/c.go"}, "position": {"line": 0, "character": 7}, "context": {"triggerKind": 2}}`, &inline)
-	if calls != 1 {
-		t.Errorf("engine called %d times, want 1 (second answer from cache)", calls)
+	if calls != 0 {
+		t.Errorf("engine asked the model %d times, want 0 (answer from cache)", calls)
 	}
 	if len(inline.Items) != 1 || inline.Items[0].InsertText != protocol.String("ntln()") {
-		t.Errorf("typed-through completion = %#v, want the rest of the cached one", inline.Items)
+		t.Errorf("completion = %#v, want the cached one", inline.Items)
 	}
 }
 
@@ -631,7 +629,7 @@ func TestShutdownExit(t *testing.T) {
 // A malformed frame is answered and skipped; the session goes on.
 func TestMalformedFrames(t *testing.T) {
 	srvEnd, cliEnd := net.Pipe()
-	srv := NewServer(&fakeEngine{}, workspace.NewDocuments(), Options{Logger: discardLogger()})
+	srv := NewServer(&fakeEngine{}, Options{Logger: discardLogger()})
 	done := make(chan error, 1)
 	go func() { done <- srv.Run(context.Background(), srvEnd) }()
 	out := jsonrpc2.NewHeaderStream(cliEnd)
@@ -764,13 +762,13 @@ func TestFilesChangedReachEngine(t *testing.T) {
 	if want := []string{"/work/root/a.go", "/work/root/b.go", "/work/root/a.go"}; !slices.Equal(h.eng.changed, want) {
 		t.Errorf("FilesChanged got %q, want %q", h.eng.changed, want)
 	}
-	if _, open := h.docs.Get("/work/root/a.go"); open {
+	if _, open := h.eng.Buffer("/work/root/a.go"); open {
 		t.Error("document still open after didClose")
 	}
 }
 
 func TestDebounceOnlyWhileTyping(t *testing.T) {
-	srv := NewServer(&fakeEngine{}, workspace.NewDocuments(), Options{Logger: discardLogger(), Debounce: time.Hour})
+	srv := NewServer(&fakeEngine{}, Options{Logger: discardLogger(), Debounce: time.Hour})
 	if d := srv.debounceFor("/a"); d != 0 {
 		t.Errorf("first request waits %v, want 0", d)
 	}

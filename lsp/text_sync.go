@@ -10,6 +10,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"ragls/engine"
 	"ragls/workspace"
 )
 
@@ -28,8 +29,16 @@ func (s *Server) didOpen(params []byte) error {
 	s.mu.Lock()
 	s.uris[path] = clientSpelling(params, p.TextDocument.URI)
 	s.mu.Unlock()
-	s.docs.Open(path, p.TextDocument.Version, p.TextDocument.Text)
-	return nil
+	return s.modify(engine.Modification{Path: path, Version: p.TextDocument.Version, Text: p.TextDocument.Text, Kind: engine.Open})
+}
+
+// modify hands changes to the engine, which owns the buffers.
+func (s *Server) modify(mods ...engine.Modification) error {
+	ctx := s.ctx
+	if ctx == nil { // before Run, as in benchmarks that drive the handlers directly
+		ctx = context.Background()
+	}
+	return s.engine.DidModifyFiles(ctx, mods)
 }
 
 // clientSpelling returns a document's URI exactly as the client wrote it in params. The
@@ -58,7 +67,7 @@ func (s *Server) didChange(params []byte) error {
 	}
 	// Whatever happens next, completions computed for the old text are of no use.
 	s.cancelCompletions(path)
-	doc, ok := s.docs.Get(path)
+	doc, ok := s.engine.Buffer(path)
 	if !ok {
 		return fmt.Errorf("change to %s, which is not open", p.TextDocument.URI)
 	}
@@ -66,8 +75,11 @@ func (s *Server) didChange(params []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.docs.Change(path, p.TextDocument.Version, edits)
-	return err
+	text, err := workspace.ApplyEdits(doc.Text, edits)
+	if err != nil {
+		return fmt.Errorf("change to %s (version %d): %w", p.TextDocument.URI, p.TextDocument.Version, err)
+	}
+	return s.modify(engine.Modification{Path: path, Version: p.TextDocument.Version, Text: text, Kind: engine.Change})
 }
 
 // toEdits converts LSP content changes to byte edits. Each change's range refers to the text
@@ -104,17 +116,11 @@ func (s *Server) didClose(params []byte) error {
 		return err
 	}
 	s.cancelCompletions(path)
-	s.docs.Close(path)
 	s.mu.Lock()
 	delete(s.uris, path)
 	delete(s.lastCompletion, path)
 	s.mu.Unlock()
-	s.cache.forget(path)
-	// The unsaved text, if any, is gone: the file on disk is the truth again.
-	if file, ok := filePath(p.TextDocument.URI); ok {
-		s.filesChanged([]string{file})
-	}
-	return nil
+	return s.modify(engine.Modification{Path: path, Kind: engine.Close})
 }
 
 func (s *Server) didSave(params []byte) error {
@@ -122,10 +128,15 @@ func (s *Server) didSave(params []byte) error {
 	if err := decode(protocol.MethodTextDocumentDidSave, params, &p); err != nil {
 		return err
 	}
-	if file, ok := filePath(p.TextDocument.URI); ok {
-		s.filesChanged([]string{file})
+	path, err := pathOf(p.TextDocument.URI)
+	if err != nil {
+		return err
 	}
-	return nil
+	m := engine.Modification{Path: path, Kind: engine.Save}
+	if p.Text != nil {
+		m.Text = *p.Text
+	}
+	return s.modify(m)
 }
 
 func (s *Server) didChangeWatchedFiles(params []byte) error {
@@ -133,20 +144,31 @@ func (s *Server) didChangeWatchedFiles(params []byte) error {
 	if err := decode(protocol.MethodWorkspaceDidChangeWatchedFiles, params, &p); err != nil {
 		return err
 	}
-	var paths []string
+	var mods []engine.Modification
 	for _, ch := range p.Changes {
 		if file, ok := filePath(ch.URI); ok {
-			paths = append(paths, file)
+			k := engine.FileChanged
+			if ch.Type == protocol.FileChangeTypeDeleted {
+				k = engine.FileDeleted
+			}
+			mods = append(mods, engine.Modification{Path: file, Kind: k})
 		}
 	}
-	if len(paths) > 0 {
-		s.filesChanged(paths)
+	if len(mods) > 0 {
+		return s.modify(mods...)
 	}
 	return nil
 }
 
+// filesChanged tells the engine of files the server itself wrote.
 func (s *Server) filesChanged(paths []string) {
-	s.engineJobs.push(func(context.Context) { s.engine.FilesChanged(paths) })
+	mods := make([]engine.Modification, len(paths))
+	for i, p := range paths {
+		mods[i] = engine.Modification{Path: p, Kind: engine.FileChanged}
+	}
+	if err := s.modify(mods...); err != nil {
+		s.log.Warn("could not tell the engine of written files", "error", err)
+	}
 }
 
 func (s *Server) didChangeWorkspaceFolders(params []byte) error {

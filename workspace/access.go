@@ -85,7 +85,7 @@ func (s *Session) Classify(p string, text string) Place {
 	}
 	real := ResolvePath(p)
 	pl := Place{Real: real}
-	secrets := secretRules(s.cfg.Options.ExtraSecrets)
+	secrets := s.secrets
 	for _, name := range []string{filepath.Clean(p), real} {
 		if secretByName(secrets, name) {
 			pl.Access, pl.Reason = AccessSecret, SkipSecret

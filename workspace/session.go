@@ -46,8 +46,9 @@ func DefaultCacheDir(getenv func(string) string) string {
 // A Session is the set of workspace roots ragls serves, each with its index. The CLI opens a
 // session on one root; the language server on every workspace folder.
 type Session struct {
-	cfg    Config
-	syntax *indexer.Syntax
+	cfg     Config
+	syntax  *indexer.Syntax
+	secrets *rules // the secret patterns, for documents judged outside a walk
 
 	mu    sync.Mutex
 	roots map[string]*Root // by absolute directory; guarded by mu
@@ -78,7 +79,7 @@ func NewSession(cfg Config) *Session {
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.NumCPU()
 	}
-	return &Session{cfg: cfg, syntax: indexer.NewSyntax(), roots: make(map[string]*Root)}
+	return &Session{cfg: cfg, syntax: indexer.NewSyntax(), secrets: secretRules(cfg.Options.ExtraSecrets), roots: make(map[string]*Root)}
 }
 
 // Close releases the session's parsers. Roots must not be used afterwards.
@@ -402,6 +403,18 @@ func (r *Root) Apply(ctx context.Context, changes []Change) (int, error) {
 		default:
 			if isIgnoreFile(c.Path) {
 				r.forgetFilter()
+			}
+			if text, open := r.session.buffer(filepath.Join(r.Dir, filepath.FromSlash(c.Path))); open {
+				// An open buffer the rules allow is the truth, saved or not (it may not
+				// exist on disk yet).
+				changed, err := r.Index.Upsert(ctx, c.Path, text, indexer.FileState{})
+				if err != nil && ctx.Err() == nil {
+					r.session.cfg.Logger.Warn("cannot index buffer", "path", c.Path, "err", err)
+				}
+				if changed {
+					n++
+				}
+				continue
 			}
 			f, reason := filter.Stat(c.Path)
 			if reason != "" {

@@ -17,7 +17,6 @@ import (
 
 	"ragls/engine"
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/workspace"
 )
 
@@ -166,7 +165,7 @@ func runBench(ctx context.Context, e env, args []string) error {
 			continue
 		}
 		off := indexer.Offset(text, 1+rng.IntN(lines), 1<<20)
-		doc := lsp.Doc{Path: filepath.Join(r.Dir, filepath.FromSlash(p)), Text: text}
+		doc := engine.Doc{Path: filepath.Join(r.Dir, filepath.FromSlash(p)), Text: text}
 		t0 := time.Now()
 		prompt, err := eng.CompletionPrompt(ctx, doc, off)
 		if err != nil {

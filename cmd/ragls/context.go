@@ -18,16 +18,18 @@ import (
 func runContext(ctx context.Context, e env, args []string) error {
 	fs := newFlags("context", e)
 	root := fs.String("root", ".", "indexed directory")
-	budget := fs.Int("budget", 1024, "token budget for the context")
+	budget := fs.Int("budget", 0, "token budget for the context (default: the editor's, a quarter of the model's window)")
+	timeout := fs.Duration("source-timeout", 0, "time limit of each context source (default: the editor's, 40ms)")
 	asJSON := fs.Bool("json", false, "print the context as JSON")
 	batch := fs.Bool("batch", false, "read JSON lines {path, line, col, content?} on stdin, write one JSON line each")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if *budget <= 0 {
-		return usageError{"--budget must be positive"}
+	if *budget < 0 || *timeout < 0 {
+		return usageError{"--budget and --source-timeout must be positive"}
 	}
+	opts := engine.ContextOptions{Purpose: engine.ForCompletion, Budget: *budget, SourceTimeout: *timeout}
 	switch {
 	case *batch && len(pos) > 0:
 		return usageError{"--batch reads positions from stdin; give no FILE:LINE:COL"}
@@ -43,29 +45,43 @@ func runContext(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	if *batch {
-		return contextBatch(ctx, e, s, r, *budget)
+		return contextBatch(ctx, e, s, r, opts)
 	}
 	file, line, col, err := parsePosition(pos[0])
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	res, err := contextAt(ctx, s, r, file, line, col, nil, *budget)
+	res, err := contextAt(ctx, s, file, line, col, nil, opts)
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		return json.NewEncoder(e.stdout).Encode(contextJSON{Items: toItems(res.Items), Tokens: res.Tokens})
+		return json.NewEncoder(e.stdout).Encode(contextJSON{Items: toItems(res.Items), Tokens: res.Tokens, Policy: policyOf(res)})
 	}
 	for _, h := range res.Items {
 		printHit(e, h)
 	}
-	fmt.Fprintf(e.stderr, "%d items, %d tokens\n", len(res.Items), res.Tokens)
+	fmt.Fprintf(e.stderr, "%d items, %d tokens; %s\n", len(res.Items), res.Tokens, policyOf(res))
 	return nil
+}
+
+// policyOf says which budget policy produced a context, and what the flags overrode: what the
+// editor would have sent is exactly this when nothing was overridden.
+func policyOf(c engine.Context) string {
+	s := fmt.Sprintf("the editor's completion policy: budget %d tokens, %s, sources cut at %v", c.Budget, c.Counter, c.SourceTimeout)
+	if len(c.Overridden) > 0 {
+		s += " (overridden by flags: " + strings.Join(c.Overridden, ", ") + ")"
+	}
+	if c.Access != engine.AccessIndexed {
+		s += fmt.Sprintf("; the file is %s: it is never context for other files", c.Access)
+	}
+	return s
 }
 
 type contextJSON struct {
 	Items  []item `json:"items"`
 	Tokens int    `json:"tokens"`
+	Policy string `json:"policy,omitempty"`
 	Error  string `json:"error,omitempty"`
 }
 
@@ -87,37 +103,29 @@ func parsePosition(s string) (file string, line, col int, err error) {
 	return s[:j], line, col, nil
 }
 
-// contextAt assembles context at a 1-based line and byte column of file; content, if not nil,
-// is the buffer as an editor holds it.
-func contextAt(ctx context.Context, eng *engine.Engine, r *workspace.Root, file string, line, col int, content *string, budget int) (indexer.ContextResult, error) {
-	if !filepath.IsAbs(file) {
-		file = filepath.Join(".", file)
-	}
-	rel, err := relPath(r, file)
+// contextAt assembles context at a 1-based line and byte column of file, through the engine's
+// one context call, as the editor would for a completion there; content, if not nil, is the
+// buffer as an editor holds it, else the file on disk.
+func contextAt(ctx context.Context, eng *engine.Engine, file string, line, col int, content *string, opts engine.ContextOptions) (engine.Context, error) {
+	abs, err := filepath.Abs(file)
 	if err != nil {
-		return indexer.ContextResult{}, err
+		return engine.Context{}, err
 	}
-	req := indexer.ContextRequest{Path: rel, Budget: budget, Counter: eng.Counter()}
-	text, indexed := r.Index.Content(rel)
-	switch {
-	case content != nil:
-		req.Content, req.HasContent = *content, true
+	var text string
+	if content != nil {
 		text = *content
-	default:
-		b, err := os.ReadFile(file)
+	} else {
+		b, err := os.ReadFile(abs)
 		if err != nil {
-			return indexer.ContextResult{}, fmt.Errorf("reading %s: %w", file, err)
+			return engine.Context{}, fmt.Errorf("reading %s: %w", file, err)
 		}
-		if !indexed || string(b) != text {
-			req.Content, req.HasContent = string(b), true
-			text = string(b)
-		}
+		text = string(b)
 	}
-	req.Offset = indexer.Offset(text, line, col)
-	return r.Index.Context(ctx, req)
+	doc := engine.Doc{Path: abs, Text: text}
+	return eng.Context(ctx, doc, indexer.Offset(text, line, col), opts)
 }
 
-func contextBatch(ctx context.Context, e env, eng *engine.Engine, r *workspace.Root, budget int) error {
+func contextBatch(ctx context.Context, e env, eng *engine.Engine, r *workspace.Root, opts engine.ContextOptions) error {
 	in := bufio.NewScanner(e.stdin)
 	in.Buffer(make([]byte, 1<<20), 64<<20)
 	out := bufio.NewWriter(e.stdout)
@@ -144,7 +152,7 @@ func contextBatch(ctx context.Context, e env, eng *engine.Engine, r *workspace.R
 			if !filepath.IsAbs(file) {
 				file = filepath.Join(r.Dir, filepath.FromSlash(file))
 			}
-			c, err := contextAt(ctx, eng, r, file, q.Line, q.Col, q.Content, budget)
+			c, err := contextAt(ctx, eng, file, q.Line, q.Col, q.Content, opts)
 			if err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()

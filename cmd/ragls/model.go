@@ -12,7 +12,6 @@ import (
 
 	"ragls/engine"
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/prompts"
 	"ragls/workspace"
 )
@@ -33,20 +32,20 @@ func openEngine(ctx context.Context, e env, dir string) (*engine.Engine, *worksp
 
 // openDocument reads a file named on the command line as the engine's document and opens the
 // engine on the root.
-func openDocument(ctx context.Context, e env, root, file string) (*engine.Engine, lsp.Doc, error) {
+func openDocument(ctx context.Context, e env, root, file string) (*engine.Engine, engine.Doc, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
-		return nil, lsp.Doc{}, err
+		return nil, engine.Doc{}, err
 	}
 	b, err := os.ReadFile(abs)
 	if err != nil {
-		return nil, lsp.Doc{}, fmt.Errorf("reading %s: %w", file, err)
+		return nil, engine.Doc{}, fmt.Errorf("reading %s: %w", file, err)
 	}
 	eng, _, err := openEngine(ctx, e, root)
 	if err != nil {
-		return nil, lsp.Doc{}, err
+		return nil, engine.Doc{}, err
 	}
-	return eng, lsp.Doc{Path: abs, Text: string(b)}, nil
+	return eng, engine.Doc{Path: abs, Text: string(b)}, nil
 }
 
 func runExplain(ctx context.Context, e env, args []string) error {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"ragls/engine"
-	"ragls/lsp"
 )
 
 // realModel returns the URL and model name of the real model server the end-to-end tests use
@@ -119,7 +118,7 @@ func TestExplainStreamsChunksFromRealServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	text, _ := os.ReadFile(filepath.Join(dir, "lib/math.go"))
-	doc := lsp.Doc{Path: filepath.Join(dir, "lib/math.go"), Text: string(text)}
+	doc := engine.Doc{Path: filepath.Join(dir, "lib/math.go"), Text: string(text)}
 	var deltas int
 	var first time.Duration
 	start := time.Now()

@@ -32,19 +32,17 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return usageError{fmt.Sprintf("--log: %v", err)}
 	}
 	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	docs := workspace.NewDocuments()
 	eng, err := engine.New(engine.Options{
 		CacheDir: workspace.DefaultCacheDir(e.getenv),
 		Getenv:   e.getenv,
 		Logger:   logger,
-		Docs:     docs,
 		Watch:    true,
 	})
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	srv := lsp.NewServer(eng, docs, lsp.Options{Logger: logger, Version: version})
+	srv := lsp.NewServer(eng, lsp.Options{Logger: logger, Version: version})
 	var in io.ReadCloser
 	switch {
 	case e.stdin == os.Stdin:
