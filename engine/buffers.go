@@ -175,7 +175,7 @@ func (e *Engine) tellSecret(path string) {
 		return
 	}
 	e.emit(Event{Kind: EventProblem, Key: "secret:" + path, Message: fmt.Sprintf(
-		"ragls is off in %s: it looks like a file that holds secrets (keys, passwords, tokens), so it is never indexed or sent to the model, and ragls offers no completions or code actions in it.",
+		"%s looks like a file that holds secrets (keys, passwords, tokens): ragls never indexes it or sends any of it to the model, so it offers no completions or code actions there.",
 		filepath.Base(path))})
 }
 

@@ -325,10 +325,15 @@ func (x *Index) removeLocked(path string) bool {
 		x.syms.remove(f.defs[i].Name, f)
 	}
 	x.changes++
-	if x.lex.needsCompaction() && x.readers.Load() == 0 {
+	x.compactIfIdleLocked(x.lex.needsCompaction())
+	return true
+}
+
+// compactIfIdleLocked compacts when need is true and no reader has pinned the numbering.
+func (x *Index) compactIfIdleLocked(need bool) {
+	if need && x.readers.Load() == 0 {
 		x.compactLocked()
 	}
-	return true
 }
 
 // pin keeps the chunk numbering fixed until the matching unpin: a request that takes chunk IDs
@@ -348,9 +353,7 @@ func (x *Index) unpin() {
 		return
 	}
 	x.mu.Lock()
-	if x.readers.Load() == 0 && x.lex.needsCompaction() {
-		x.compactLocked()
-	}
+	x.compactIfIdleLocked(x.lex.needsCompaction())
 	x.mu.Unlock()
 }
 

@@ -166,10 +166,17 @@ func newHarness(t testing.TB, eng *fakeEngine) *harness {
 	if eng == nil {
 		eng = &fakeEngine{}
 	}
+	h := newHarnessFor(t, eng)
+	h.eng = eng
+	return h
+}
+
+// newHarnessFor runs a server on any engine, such as a real one.
+func newHarnessFor(t testing.TB, eng Engine) *harness {
+	t.Helper()
 	serverEnd, clientEnd := net.Pipe()
 	h := &harness{
 		t:       t,
-		eng:     eng,
 		arrived: make(chan struct{}, 1),
 		answers: map[string]string{
 			protocol.MethodWorkspaceApplyEdit:           `{"applied":true}`,

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// didClose while completions (and hovers, and actions) are in flight: once the engine has
+// settled, the index holds the file on disk, never the closed buffer.
+func TestCloseDuringCompletionsLeavesDisk(t *testing.T) {
+	model := newFakeModel(t)
+	e, root := newTestEngine(t, model)
+	path := filepath.Join(root, "billing/invoice.go")
+	disk, _ := os.ReadFile(path)
+	ctx := context.Background()
+	for round := range 20 {
+		text := string(disk) + "\nfunc UnsavedOnly() int { return 42 }\n"
+		modify(t, e, Modification{Path: path, Version: 1, Text: text, Kind: Open})
+		if c, _ := e.session.Roots()[0].Index.Content("billing/invoice.go"); c != text {
+			t.Fatalf("round %d: the open buffer was not indexed", round)
+		}
+		var wg sync.WaitGroup
+		for i := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				doc := Doc{Path: path, Version: 1, Text: text}
+				switch i % 3 {
+				case 0:
+					e.Complete(ctx, doc, len(text)-3)
+				case 1:
+					e.Hover(ctx, doc, strings.Index(text, "ComputeTotal"))
+				default:
+					e.Context(ctx, doc, len(text)/2, ContextOptions{Purpose: ForAction})
+				}
+			}()
+		}
+		if err := e.DidModifyFiles(ctx, []Modification{{Path: path, Kind: Close}}); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		if err := e.Settle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if c, _ := e.session.Roots()[0].Index.Content("billing/invoice.go"); c != string(disk) {
+			t.Fatalf("round %d: after didClose the index holds %q, want the file on disk", round, c)
+		}
+		if _, open := e.Buffer(path); open {
+			t.Fatalf("round %d: buffer still open after didClose", round)
+		}
+	}
+}
+
+// Buffers go through the same rules as files on disk.
+func TestBufferRules(t *testing.T) {
+	e, root := newTestEngine(t, nil)
+	outside := t.TempDir()
+	os.WriteFile(filepath.Join(outside, "passwd"), []byte("root:x:0:0\n"), 0o644)
+	os.Symlink(filepath.Join(outside, "passwd"), filepath.Join(root, "link.go"))
+	os.MkdirAll(filepath.Join(root, "k8s"), 0o755)
+	big := strings.Repeat("x", 2<<20)
+	tests := []struct {
+		path, text string
+		want       Access
+	}{
+		{"billing/new.go", "package billing\n", AccessIndexed},
+		{".env", "A=1\n", AccessSecret},
+		{"prod.env.bak", "A=1\n", AccessSecret},
+		{"aws_credentials", "[default]\n", AccessSecret},
+		{"config/secret_keys.txt", "k\n", AccessSecret},
+		{"k8s/db.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  p: eA==\n", AccessSecret},
+		{"k8s/app.yaml", "apiVersion: v1\nkind: Deployment\n", AccessIndexed},
+		{"link.go", "root:x:0:0\n", AccessPrivate},
+		{"billing/../../escape.go", "package x\n", AccessPrivate},
+		{"billing/huge.go", big, AccessPrivate},
+	}
+	for _, tt := range tests {
+		p := filepath.Join(root, tt.path)
+		if strings.Contains(tt.path, "..") {
+			p = root + "/" + tt.path // unclean on purpose
+		}
+		modify(t, e, Modification{Path: p, Version: 1, Text: tt.text, Kind: Open})
+		if got := e.Access(p); got != tt.want {
+			t.Errorf("%s: access %v, want %v", tt.path, got, tt.want)
+		}
+		if tt.want == AccessIndexed {
+			continue
+		}
+		for _, r := range e.Roots() {
+			for _, ip := range r.Index.Paths() {
+				if c, _ := r.Index.Content(ip); c == tt.text {
+					t.Errorf("%s: its buffer is in the index as %s", tt.path, ip)
+				}
+			}
+		}
+		if tt.want == AccessSecret {
+			if _, err := e.CompletionPrompt(context.Background(), Doc{Path: p, Text: tt.text}, 0); err == nil {
+				t.Errorf("%s: a prompt was built for a secret file", tt.path)
+			}
+		}
+	}
+	if err := e.CheckWrite(filepath.Join(outside, "x_test.go")); err == nil {
+		t.Error("CheckWrite allowed a file outside the roots")
+	}
+	if err := e.CheckWrite(filepath.Join(root, "billing", "..", "..", "x_test.go")); err == nil {
+		t.Error("CheckWrite allowed a .. path out of the root")
+	}
+	if err := e.CheckWrite(filepath.Join(root, "billing", "invoice_test.go")); err != nil {
+		t.Errorf("CheckWrite refused a test file in the root: %v", err)
+	}
+}
