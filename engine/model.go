@@ -194,3 +194,13 @@ func loadConfig(getenv func(string) string, editor map[string]any) (prompts.Conf
 func LoadConfig(getenv func(string) string) (prompts.Config, error) {
 	return loadConfig(getenv, nil)
 }
+
+// Model returns the model setup the engine's requests use: the settings in force (defaults,
+// config file, editor, environment), the client made from them (with Options.HTTPClient), and
+// what was wrong with the settings, if anything. "ragls doctor" checks exactly this.
+func (e *Engine) Model() (prompts.Config, *prompts.Client, error) {
+	cfg, client, _ := e.model.current()
+	e.model.mu.Lock()
+	defer e.model.mu.Unlock()
+	return cfg, client, e.model.cfgErr
+}

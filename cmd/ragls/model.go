@@ -163,7 +163,14 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 	}
 	good := func(format string, a ...any) { fmt.Fprintf(w, "  ✓ "+format+"\n", a...) }
 
-	cfg, cfgErr := engine.LoadConfig(e.getenv)
+	// The engine the editor and the other commands use, so that the settings and the client
+	// checked are the ones in force there.
+	eng, err := engine.New(engine.Options{Getenv: e.getenv})
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	cfg, client, cfgErr := eng.Model()
 	fmt.Fprintln(w, "Settings")
 	path := e.getenv("RAGLS_CONFIG")
 	if path == "" {
@@ -187,7 +194,7 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 	fmt.Fprintln(w, "Model server")
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	probe := prompts.NewClient(cfg, nil).Probe(pctx)
+	probe := client.Probe(pctx)
 	switch {
 	case !probe.Reachable:
 		bad("%v", probe.Err)
