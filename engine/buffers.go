@@ -21,7 +21,8 @@ type buffers struct {
 
 type buffer struct {
 	doc   Doc
-	place workspace.Place
+	path  workspace.Place // what the path alone decides, judged on open
+	place workspace.Place // with the text judged too
 }
 
 func (b *buffers) init() {
@@ -85,10 +86,11 @@ func (b *buffers) all() []*buffer {
 	return out
 }
 
-// reclassify judges every buffer again, after the roots changed, and queues what changed.
+// reclassify judges every buffer again, after the roots or the ignore rules changed, and
+// queues what changed. The caller holds e.modMu, so no edit slips in between.
 func (b *buffers) reclassify(e *Engine) {
 	for _, x := range b.all() {
-		e.putBuffer(x.doc)
+		e.putBuffer(x.doc, nil)
 	}
 }
 
@@ -100,10 +102,18 @@ func (b *buffers) reclassify(e *Engine) {
 // engine's worker; Settle waits for it. It is quick and never calls the model, so a language
 // server may call it on the goroutine that reads the client's messages.
 func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error {
+	e.modMu.Lock()
+	defer e.modMu.Unlock()
 	for _, m := range mods {
 		switch m.Kind {
-		case Open, Change:
-			e.putBuffer(Doc{Path: m.Path, Version: m.Version, Text: m.Text})
+		case Open:
+			e.putBuffer(Doc{Path: m.Path, Version: m.Version, Text: m.Text}, nil)
+		case Change:
+			var path *workspace.Place
+			if old, ok := e.bufs.get(m.Path); ok {
+				path = &old.path // a keystroke does not move the file
+			}
+			e.putBuffer(Doc{Path: m.Path, Version: m.Version, Text: m.Text}, path)
 		case Close:
 			e.cache.forget(m.Path)
 			if old := e.bufs.remove(m.Path); old != nil && old.place.Root != nil {
@@ -118,12 +128,15 @@ func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error 
 				if m.Text != "" {
 					doc.Text = m.Text
 				}
-				e.putBuffer(doc) // the ignore files may have changed, or the saved text
+				e.putBuffer(doc, nil) // the saved text may differ
 			}
+			e.rulesChanged(m.Path)
 			e.queueFile(m.Path, workspace.Changed)
 		case FileChanged:
+			e.rulesChanged(m.Path)
 			e.queueFile(m.Path, workspace.Changed)
 		case FileDeleted:
+			e.rulesChanged(m.Path)
 			e.queueFile(m.Path, workspace.Removed)
 		case Rescan:
 			for _, r := range e.session.Roots() {
@@ -138,10 +151,30 @@ func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error 
 	return nil
 }
 
-// putBuffer records an open buffer as the rules judge it and queues its indexing.
-func (e *Engine) putBuffer(doc Doc) {
-	pl := e.session.Classify(doc.Path, doc.Text)
-	old := e.bufs.put(&buffer{doc: doc, place: pl})
+// rulesChanged judges every open buffer again when path is an ignore file.
+func (e *Engine) rulesChanged(path string) {
+	switch filepath.Base(path) {
+	case ".gitignore", ".raglsignore", "exclude":
+	default:
+		return
+	}
+	for _, r := range e.session.Roots() {
+		r.ReloadRules()
+	}
+	e.bufs.reclassify(e)
+}
+
+// putBuffer records an open buffer as the rules judge it and queues its indexing. path, if not
+// nil, is the verdict on its path from before, which a change of text does not alter.
+func (e *Engine) putBuffer(doc Doc, path *workspace.Place) {
+	var pp workspace.Place
+	if path != nil {
+		pp = *path
+	} else {
+		pp = e.session.ClassifyPath(doc.Path)
+	}
+	pl := e.session.JudgeText(pp, doc.Path, doc.Text)
+	old := e.bufs.put(&buffer{doc: doc, path: pp, place: pl})
 	if pl.Access == AccessSecret {
 		e.cache.forget(doc.Path)
 		e.tellSecret(doc.Path)

@@ -54,6 +54,9 @@ type Engine struct {
 	explanations explanations
 	bufs         buffers
 	work         workQueue
+	// modMu orders the changes to the buffers: DidModifyFiles, and the re-judging of every
+	// buffer when the roots change, one at a time.
+	modMu sync.Mutex
 
 	mu     sync.Mutex
 	notify func(Event)                   // guarded by mu
@@ -171,7 +174,9 @@ func (e *Engine) SetRoots(ctx context.Context, roots []string) error {
 	}
 	e.mu.Unlock()
 	// Buffers opened before their root was known are judged again.
+	e.modMu.Lock()
 	e.bufs.reclassify(e)
+	e.modMu.Unlock()
 	return errors.Join(errs...)
 }
 

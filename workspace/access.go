@@ -76,25 +76,23 @@ func ResolvePath(p string) string {
 // given and as resolved; the content check for secrets; the ignore rules; the size limit; and a
 // path that resolves outside every root is outside, whatever root it seems to be in.
 func (s *Session) Classify(p string, text string) Place {
+	return s.JudgeText(s.ClassifyPath(p), p, text)
+}
+
+// ClassifyPath is Classify for what the path alone decides; JudgeText adds what the text does.
+// A buffer's path is judged when it opens, its text on every change.
+func (s *Session) ClassifyPath(p string) Place {
 	if !filepath.IsAbs(p) {
 		// No file: the buffer is the user's, nothing to index.
-		if IsSecretContent(p, text) {
-			return Place{Access: AccessSecret, Reason: SkipSecret}
-		}
 		return Place{Access: AccessPrivate, Reason: SkipOutsideRoot}
 	}
 	real := ResolvePath(p)
 	pl := Place{Real: real}
-	secrets := s.secrets
 	for _, name := range []string{filepath.Clean(p), real} {
-		if secretByName(secrets, name) {
+		if secretByName(s.secrets, name) {
 			pl.Access, pl.Reason = AccessSecret, SkipSecret
 			return pl
 		}
-	}
-	if IsSecretContent(real, text) {
-		pl.Access, pl.Reason = AccessSecret, SkipSecret
-		return pl
 	}
 	r, rel, ok := s.rootOfReal(real)
 	if !ok || rel == "" {
@@ -112,6 +110,21 @@ func (s *Session) Classify(p string, text string) Place {
 		if reason == SkipSecret {
 			pl.Access = AccessSecret
 		}
+	}
+	return pl
+}
+
+// JudgeText applies the rules on content to the document p whose path was judged pl: the
+// content check for secrets, the size limit and the binary check.
+func (s *Session) JudgeText(pl Place, p, text string) Place {
+	if pl.Access == AccessSecret {
+		return pl
+	}
+	if IsSecretContent(p, text) {
+		pl.Access, pl.Reason = AccessSecret, SkipSecret
+		return pl
+	}
+	if pl.Access != AccessIndexed {
 		return pl
 	}
 	switch {
@@ -122,6 +135,9 @@ func (s *Session) Classify(p string, text string) Place {
 	}
 	return pl
 }
+
+// ReloadRules makes the root's next classification read the ignore files again.
+func (r *Root) ReloadRules() { r.forgetFilter() }
 
 // secretByName applies the secret patterns to every trailing part of an absolute path: a
 // pattern such as ".ssh/" or "**/.docker/config.json" must match wherever the file lives.
