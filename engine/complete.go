@@ -10,6 +10,7 @@ import (
 
 	"ragls/indexer"
 	"ragls/prompts"
+	"ragls/workspace"
 )
 
 // contextTimeout bounds each context source for a completion: a completion that waits longer
@@ -91,6 +92,11 @@ func (e *Engine) Context(ctx context.Context, doc Doc, offset int, o ContextOpti
 		return out, nil
 	}
 	out.Path, out.RepoName = pl.Rel, filepath.Base(pl.Root.Dir)
+	if pl.Reason == workspace.SkipTooLarge || pl.Reason == workspace.SkipBinary {
+		// Parsing a buffer the index refuses, to find what it mentions, costs more than any
+		// context is worth.
+		return out, nil
+	}
 	res, err := pl.Root.Index.Context(ctx, indexer.ContextRequest{
 		Path: pl.Rel, Content: doc.Text, HasContent: true, Offset: min(max(offset, 0), len(doc.Text)),
 		Budget: out.Budget, Counter: counter, SourceTimeout: out.SourceTimeout, Parsed: o.Parsed,

@@ -152,16 +152,7 @@ func (s *Server) resolveCodeAction(ctx context.Context, params []byte) (any, err
 	if err != nil {
 		return nil, err
 	}
-	doc, req, err := s.actionRequest(data)
-	if err != nil {
-		return nil, err
-	}
-	release(ctx)
-	res, err := s.engine.Action(ctx, req)
-	if err != nil {
-		return nil, actionFailed(req.Kind, err)
-	}
-	edit, writeFile, err := s.workspaceEdit(doc, res)
+	res, edit, writeFile, err := s.computeAction(ctx, data)
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +173,24 @@ func (s *Server) resolveCodeAction(ctx context.Context, params []byte) (any, err
 		ca.Command = protocol.Command{Title: "ragls: show explanation", Command: cmdMarkdown, Arguments: []protocol.LSPAny{raw}}
 	}
 	return &ca, nil
+}
+
+// computeAction is the one path that computes an action, whether the client resolves it or
+// runs the ragls.action command: the request on the current buffer, the engine's result, and
+// the edit (or file to write) checked against the buffers as they are now. It releases the
+// reading goroutine.
+func (s *Server) computeAction(ctx context.Context, data actionData) (ActionResult, *protocol.WorkspaceEdit, *fileToWrite, error) {
+	doc, req, err := s.actionRequest(data)
+	if err != nil {
+		return ActionResult{}, nil, nil, err
+	}
+	release(ctx)
+	res, err := s.engine.Action(ctx, req)
+	if err != nil {
+		return ActionResult{}, nil, nil, actionFailed(req.Kind, err)
+	}
+	edit, write, err := s.workspaceEdit(doc, res)
+	return res, edit, write, err
 }
 
 func parseActionData(raw []byte) (actionData, error) {
@@ -365,21 +374,12 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 		if err != nil {
 			return nil, err
 		}
-		doc, req, err := s.actionRequest(data)
-		if err != nil {
-			return nil, err
-		}
-		release(ctx)
-		res, err := s.engine.Action(ctx, req)
-		if err != nil {
-			return nil, actionFailed(req.Kind, err)
-		}
-		edit, write, err := s.workspaceEdit(doc, res)
+		res, edit, write, err := s.computeAction(ctx, data)
 		if err != nil {
 			return nil, err
 		}
 		if edit != nil {
-			if err := s.applyEdit(ctx, string(req.Kind), edit); err != nil {
+			if err := s.applyEdit(ctx, string(data.Kind), edit); err != nil {
 				return nil, err
 			}
 		}
