@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +73,48 @@ func (m *recordingModel) all() []string {
 // reaches the model or the stored index, and the ignored and outside files' values reach
 // neither the index nor any request about another file.
 func TestSecretsNeverLeaveTheBuffer(t *testing.T) {
+	model := newRecordingModel(t)
+	secretSession(t, model.srv.URL+"/v1", "qwen2.5-coder:1.5b-base", "chat-model", model.all)
+}
+
+// The same against the real model server scripts/test starts (Ollama), every request recorded
+// by a proxy on the way.
+func TestSecretsNeverLeaveTheBufferRealModel(t *testing.T) {
+	u, name := os.Getenv("RAGLS_TEST_MODEL_URL"), os.Getenv("RAGLS_TEST_MODEL")
+	if u == "" || name == "" {
+		msg := "no model server: RAGLS_TEST_MODEL_URL and RAGLS_TEST_MODEL are unset (scripts/test starts one)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg + " (CI=true: required)")
+		}
+		t.Skip(msg)
+	}
+	target, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var bodies []string
+	proxy := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: target.Scheme, Host: target.Host})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, r.URL.Path+" "+string(body))
+		mu.Unlock()
+		r.Body = io.NopCloser(strings.NewReader(string(body)))
+		r.ContentLength = int64(len(body))
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	secretSession(t, srv.URL+target.Path, name, name, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), bodies...)
+	})
+}
+
+// secretSession plays the session against the model server at modelURL; requests returns what
+// that server has received so far.
+func secretSession(t *testing.T, modelURL, completionModel, chatModel string, requests func() []string) {
 	root := t.TempDir()
 	outside := t.TempDir()
 	cache := t.TempDir()
@@ -105,12 +149,12 @@ func TestSecretsNeverLeaveTheBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	model := newRecordingModel(t)
 	env := map[string]string{
 		"RAGLS_CONFIG":           filepath.Join(root, "no-config.json"),
-		"RAGLS_MODEL_URL":        model.srv.URL + "/v1",
-		"RAGLS_COMPLETION_MODEL": "qwen2.5-coder:1.5b-base",
-		"RAGLS_CHAT_MODEL":       "chat-model",
+		"RAGLS_MODEL_URL":        modelURL,
+		"RAGLS_COMPLETION_MODEL": completionModel,
+		"RAGLS_CHAT_MODEL":       chatModel,
+		"RAGLS_MODEL_TIMEOUT":    "30s",
 	}
 	eng, err := engine.New(engine.Options{CacheDir: cache, Getenv: func(k string) string { return env[k] }, Watch: true})
 	if err != nil {
@@ -167,7 +211,7 @@ func TestSecretsNeverLeaveTheBuffer(t *testing.T) {
 	for _, d := range docs {
 		if d.rel == "main.go" {
 			eng.Settle(context.Background())
-			ownPhaseEnd = len(model.all())
+			ownPhaseEnd = len(requests())
 		}
 		u := string(uri.File(filepath.Join(root, d.rel)))
 		lines := strings.Count(texts[d.rel], "\n")
@@ -252,7 +296,7 @@ func TestSecretsNeverLeaveTheBuffer(t *testing.T) {
 			t.Errorf("stored index holds %s", v)
 		}
 	}
-	reqs := model.all()
+	reqs := requests()
 	if ownPhaseEnd == 0 || len(reqs)-ownPhaseEnd < 3 {
 		t.Fatalf("%d requests, %d about main.go: the check below would prove nothing", len(reqs), len(reqs)-ownPhaseEnd)
 	}
