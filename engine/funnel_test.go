@@ -113,3 +113,20 @@ func TestBufferRules(t *testing.T) {
 		t.Errorf("CheckWrite refused a test file in the root: %v", err)
 	}
 }
+
+func TestSearchAndDefinitionsAcrossRoots(t *testing.T) {
+	e, root := newTestEngine(t, nil)
+	hits, err := e.Search(context.Background(), "ComputeTotal discount", 3)
+	if err != nil || len(hits) == 0 || hits[0].Root != e.Roots()[0].Dir || hits[0].Path != "billing/total.go" {
+		t.Fatalf("search = %+v, %v", hits, err)
+	}
+	defs := e.Definitions("ComputeTotal", filepath.Join(root, "billing/invoice.go"), "")
+	if len(defs) != 1 || defs[0].Path != "billing/total.go" || defs[0].Kind != "function" {
+		t.Errorf("definitions = %+v", defs)
+	}
+	// Nothing of a secret buffer can be found.
+	modify(t, e, Modification{Path: filepath.Join(root, ".env"), Version: 1, Text: "TOKEN=FINDMENOT123\n", Kind: Open})
+	if hits, _ := e.Search(context.Background(), "FINDMENOT123", 5); len(hits) > 0 {
+		t.Errorf("a secret buffer was found by search: %+v", hits)
+	}
+}
