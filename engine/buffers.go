@@ -167,6 +167,7 @@ func (e *Engine) rulesChanged(path string) {
 // putBuffer records an open buffer as the rules judge it and queues its indexing. path, if not
 // nil, is the verdict on its path from before, which a change of text does not alter.
 func (e *Engine) putBuffer(doc Doc, path *workspace.Place) {
+	edit := path != nil
 	var pp workspace.Place
 	if path != nil {
 		pp = *path
@@ -182,7 +183,12 @@ func (e *Engine) putBuffer(doc Doc, path *workspace.Place) {
 	if pl.Root != nil {
 		// Indexable: the buffer goes in. Otherwise the change makes the worker look again, and
 		// drop the file if it is now secret or ignored.
-		e.work.add(pl.Root, workspace.Change{Path: pl.Rel, Op: workspace.Changed})
+		if edit {
+			// Typing: index the buffer once the user pauses, not at every keystroke.
+			e.work.addLater(pl.Root, workspace.Change{Path: pl.Rel, Op: workspace.Changed}, bufferDelay)
+		} else {
+			e.work.add(pl.Root, workspace.Change{Path: pl.Rel, Op: workspace.Changed})
+		}
 	}
 	if old != nil && old.place.Root != nil && (old.place.Root != pl.Root || old.place.Rel != pl.Rel) {
 		e.work.add(old.place.Root, workspace.Change{Path: old.place.Rel, Op: workspace.Changed})
@@ -272,7 +278,15 @@ type workQueue struct {
 	done    uint64                        // guarded by mu; batches finished
 	settled chan struct{}                 // guarded by mu; closed and replaced when done grows
 	wake    chan struct{}
+	// notBefore is when the pending work may start, if all of it is buffer edits that wait
+	// for a pause in typing; zero when some pending work is urgent. Guarded by mu.
+	notBefore time.Time
+	urgent    bool // guarded by mu; some pending work must not wait
 }
+
+// bufferDelay is how long after a keystroke a buffer is indexed: long enough that typing costs
+// one update per pause, not one per key (each may embed chunks through the model server).
+const bufferDelay = 300 * time.Millisecond
 
 type rootWork struct {
 	rescan  bool
@@ -297,6 +311,17 @@ func (q *workQueue) entry(r *workspace.Root) *rootWork {
 
 func (q *workQueue) add(r *workspace.Root, c workspace.Change) {
 	q.mu.Lock()
+	q.urgent = true
+	q.mu.Unlock()
+	q.addLater(r, c, 0)
+}
+
+// addLater queues c to be done no sooner than delay from now, unless urgent work comes first.
+func (q *workQueue) addLater(r *workspace.Root, c workspace.Change, delay time.Duration) {
+	q.mu.Lock()
+	if t := time.Now().Add(delay); t.After(q.notBefore) {
+		q.notBefore = t
+	}
 	w := q.entry(r)
 	if _, ok := w.changes[c.Path]; !ok {
 		w.order = append(w.order, c.Path)
@@ -309,6 +334,7 @@ func (q *workQueue) add(r *workspace.Root, c workspace.Change) {
 
 func (q *workQueue) rescan(r *workspace.Root) {
 	q.mu.Lock()
+	q.urgent = true
 	q.entry(r).rescan = true
 	q.queued++
 	q.mu.Unlock()
@@ -322,13 +348,18 @@ func (q *workQueue) poke() {
 	}
 }
 
-// take returns the pending work and the count of batches it covers.
-func (q *workQueue) take() (map[*workspace.Root]*rootWork, uint64) {
+// take returns the pending work and the count of batches it covers, or, when all of it may
+// still wait, how long.
+func (q *workQueue) take() (map[*workspace.Root]*rootWork, uint64, time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	if wait := time.Until(q.notBefore); !q.urgent && wait > 0 && len(q.pending) > 0 {
+		return nil, 0, wait
+	}
+	q.urgent, q.notBefore = false, time.Time{}
 	p := q.pending
 	q.pending = make(map[*workspace.Root]*rootWork)
-	return p, q.queued
+	return p, q.queued, 0
 }
 
 func (q *workQueue) finished(upTo uint64) {
@@ -362,10 +393,13 @@ func (e *Engine) runWork(ctx context.Context) {
 	defer e.bg.Done()
 	save := time.NewTimer(time.Hour)
 	save.Stop()
+	later := time.NewTimer(time.Hour)
+	later.Stop()
 	dirty := map[*workspace.Root]bool{}
 	for {
 		select {
 		case <-e.work.wake:
+		case <-later.C:
 		case <-save.C:
 			for r := range dirty {
 				if err := r.Save(); err != nil {
@@ -376,9 +410,14 @@ func (e *Engine) runWork(ctx context.Context) {
 			continue
 		case <-ctx.Done():
 			save.Stop()
+			later.Stop()
 			return
 		}
-		pending, upTo := e.work.take()
+		pending, upTo, wait := e.work.take()
+		if wait > 0 {
+			later.Reset(wait)
+			continue
+		}
 		for r, w := range pending {
 			if ctx.Err() != nil {
 				return

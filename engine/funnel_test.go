@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -128,5 +129,23 @@ func TestSearchAndDefinitionsAcrossRoots(t *testing.T) {
 	modify(t, e, Modification{Path: filepath.Join(root, ".env"), Version: 1, Text: "TOKEN=FINDMENOT123\n", Kind: Open})
 	if hits, _ := e.Search(context.Background(), "FINDMENOT123", 5); len(hits) > 0 {
 		t.Errorf("a secret buffer was found by search: %+v", hits)
+	}
+}
+
+// Typing is indexed once the user pauses; Settle waits for it.
+func TestEditsReachTheIndexAfterAPause(t *testing.T) {
+	e, root := newTestEngine(t, nil)
+	path := filepath.Join(root, "billing/invoice.go")
+	modify(t, e, Modification{Path: path, Version: 1, Text: "package billing\n", Kind: Open})
+	for v := int32(2); v < 6; v++ {
+		if err := e.DidModifyFiles(context.Background(), []Modification{{Path: path, Version: v, Text: fmt.Sprintf("package billing\n\nfunc Typed%d() {}\n", v), Kind: Change}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.Settle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := e.Roots()[0].Index.Content("billing/invoice.go"); !strings.Contains(c, "Typed5") {
+		t.Errorf("index after typing = %q, want the last edit", c)
 	}
 }
