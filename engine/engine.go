@@ -1,8 +1,17 @@
 // Package engine is what ragls does for its users, whichever way they reach it: it ties the
 // workspace (roots, files, open buffers, the index) to the prompts and the model, and offers
-// the features — context, hover, completion, explain, document, refactor, fix, write tests —
-// that the language server (package lsp) and the command line both call. The engine knows no
-// protocol: lsp translates to and from it.
+// the features — context, search, hover, completion, explain, document, refactor, fix, write
+// tests — that the language server (package lsp), the command line and any other front end
+// call. The engine knows no protocol: front ends translate to and from it.
+//
+// The engine owns the workspace. Changes of every origin enter through one call,
+// DidModifyFiles, as Modifications (path, version, text, kind: Open, Change, Close, Save,
+// FileChanged, FileDeleted, Rescan); it applies the ignore and secret rules to buffers as to
+// files (see workspace.Session.Classify) and queues the index work for one worker. Reads never
+// write: Context, Search, Definitions, Hover, Complete, CompletionPrompt, Explain and Action
+// only read the document they are given and the index, whose chunk numbering stays fixed for
+// the length of a request. Access and CheckWrite say what may be sent and written; Buffer
+// returns an open buffer; Settle waits for queued index work.
 package engine
 
 import (
