@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // didClose while completions (and hovers, and actions) are in flight: once the engine has
@@ -147,5 +148,52 @@ func TestEditsReachTheIndexAfterAPause(t *testing.T) {
 	}
 	if c, _ := e.Roots()[0].Index.Content("billing/invoice.go"); !strings.Contains(c, "Typed5") {
 		t.Errorf("index after typing = %q, want the last edit", c)
+	}
+}
+
+// The file watcher's events go through the funnel: while a file is open its buffer, not the
+// disk, is what the index holds; once closed, the disk again.
+func TestWatcherRespectsOpenBuffers(t *testing.T) {
+	root := t.TempDir()
+	a := filepath.Join(root, "a.go")
+	os.WriteFile(a, []byte("package a\n\nfunc OnDisk() {}\n"), 0o644)
+	e, err := New(Options{Getenv: func(string) string { return "" }, Watch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	if err := e.SetRoots(context.Background(), []string{root}); err != nil {
+		t.Fatal(err)
+	}
+	content := func(rel string) string {
+		for _, r := range e.Roots() {
+			if c, ok := r.Index.Content(rel); ok {
+				return c
+			}
+		}
+		return ""
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for i := 0; !cond(); i++ {
+			if i > 1000 {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitFor("the first scan", func() bool { return strings.Contains(content("a.go"), "OnDisk") })
+	buffer := "package a\n\nfunc InBuffer() {}\n"
+	modify(t, e, Modification{Path: a, Version: 1, Text: buffer, Kind: Open})
+	os.WriteFile(a, []byte("package a\n\nfunc ChangedOnDisk() {}\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "sentinel.go"), []byte("package a\n"), 0o644)
+	waitFor("the watcher", func() bool { return content("sentinel.go") != "" })
+	e.Settle(context.Background())
+	if got := content("a.go"); got != buffer {
+		t.Errorf("while open, index holds %q, want the buffer", got)
+	}
+	modify(t, e, Modification{Path: a, Kind: Close})
+	if got := content("a.go"); !strings.Contains(got, "ChangedOnDisk") {
+		t.Errorf("after close, index holds %q, want the disk", got)
 	}
 }
