@@ -75,7 +75,7 @@ func serverCapabilities(enc encoding) protocol.ServerCapabilities {
 			Change:    &incremental,
 			Save:      &protocol.SaveOptions{IncludeText: ptr(false)},
 		},
-		CompletionProvider: &protocol.CompletionOptions{ResolveProvider: ptr(false)},
+		CompletionProvider: &protocol.CompletionOptions{ResolveProvider: ptr(false), TriggerCharacters: triggerCharacters},
 		HoverProvider:      protocol.Boolean(true),
 		CodeActionProvider: &protocol.CodeActionOptions{
 			CodeActionKinds: []protocol.CodeActionKind{
