@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"go.lsp.dev/protocol"
 )
@@ -116,5 +118,86 @@ func TestTriggerCharacterFiltered(t *testing.T) {
 	h.mustCall(protocol.MethodTextDocumentCompletion, params(":", 6), &list)
 	if len(list.Items) != 0 || calls != 0 {
 		t.Errorf("after 'let x:' got %d items, %d engine calls; want none", len(list.Items), calls)
+	}
+}
+
+// An action that takes a while shows a cancellable progress bar; cancelling it there reaches
+// the engine's context, and the bar ends.
+func TestActionProgressCancellable(t *testing.T) {
+	started := make(chan struct{})
+	cancelled := make(chan struct{})
+	h := newHarness(t, &fakeEngine{action: func(ctx context.Context, req ActionRequest) (ActionResult, error) {
+		close(started)
+		<-ctx.Done()
+		close(cancelled)
+		return ActionResult{}, ctx.Err()
+	}})
+	h.initialize(capsFull)
+	h.open("/work/root/a.go", "func F() {}\n")
+	arg, _ := json.Marshal(actionData{Kind: ActionDocument, URI: "file:///work/root/a.go", Version: 1})
+	done := make(chan error, 1)
+	go func() {
+		done <- h.call(protocol.MethodWorkspaceExecuteCommand, jsonObject(map[string]any{"command": cmdAction, "arguments": []json.RawMessage{arg}}), nil)
+	}()
+	<-started
+	created := h.waitFor(protocol.MethodWindowWorkDoneProgressCreate, 1)
+	begin := h.waitFor(protocol.MethodProgress, 1)
+	var p struct {
+		Token string `json:"token"`
+		Value struct {
+			Kind, Title string
+			Cancellable bool
+		} `json:"value"`
+	}
+	if err := json.Unmarshal(begin[0].params, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Value.Kind != "begin" || !p.Value.Cancellable || p.Value.Title != "ragls: Writing the doc comment" {
+		t.Fatalf("progress = %s (created %s), want a cancellable begin", begin[0].params, created[0].params)
+	}
+	h.notify(protocol.MethodWindowWorkDoneProgressCancel, jsonObject(map[string]any{"token": p.Token}))
+	select {
+	case <-cancelled:
+	case <-time.After(hangGuard):
+		t.Fatal("cancelling the progress did not cancel the action")
+	}
+	if err := <-done; err == nil {
+		t.Error("a cancelled action answered without an error")
+	}
+	end := h.waitFor(protocol.MethodProgress, 2)
+	if !strings.Contains(string(end[1].params), `"end"`) {
+		t.Errorf("second progress = %s, want the end", end[1].params)
+	}
+}
+
+// A quick action shows no progress at all.
+func TestQuickActionShowsNoProgress(t *testing.T) {
+	h := newHarness(t, &fakeEngine{action: documentAction})
+	h.initialize(capsFull)
+	h.open("/work/root/a.go", "func F() {}\n")
+	arg, _ := json.Marshal(actionData{Kind: ActionDocument, URI: "file:///work/root/a.go", Version: 1})
+	h.mustCall(protocol.MethodWorkspaceExecuteCommand, jsonObject(map[string]any{"command": cmdAction, "arguments": []json.RawMessage{arg}}), nil)
+	time.Sleep(2 * actionProgressDelay)
+	if n := h.count(protocol.MethodWindowWorkDoneProgressCreate); n != 0 {
+		t.Errorf("a quick action created %d progress tokens", n)
+	}
+}
+
+// Tests written into another file are shown: the resolved action carries the command that
+// opens the file, which the client runs after applying the edit.
+func TestWriteTestsShowsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, &fakeEngine{action: testAction(dir)})
+	h.initialize(capsFull)
+	h.open(dir+"/a.go", "package p\n")
+	ca := resolveTitle(t, h, dir+"/a.go", "ragls: Write tests")
+	if ca.Edit == nil || ca.Command.Command != cmdOpen {
+		t.Fatalf("resolved = %+v, want an edit and the %s command", ca, cmdOpen)
+	}
+	params, _ := protocol.Marshal(&protocol.ExecuteCommandParams{Command: ca.Command.Command, Arguments: ca.Command.Arguments})
+	h.mustCall(protocol.MethodWorkspaceExecuteCommand, string(params), nil)
+	shown := h.waitFor(protocol.MethodWindowShowDocument, 1)
+	if !strings.Contains(string(shown[0].params), "/a_test.go") {
+		t.Errorf("showDocument %s, want a_test.go", shown[0].params)
 	}
 }
