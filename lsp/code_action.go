@@ -211,6 +211,9 @@ func (s *Server) computeAction(ctx context.Context, data actionData, progress pr
 		return ActionResult{}, nil, nil, actionFailed(req.Kind, err)
 	}
 	edit, write, err := s.workspaceEdit(doc, res)
+	if err == nil && res.Note != "" {
+		s.showMessage(ctx, protocol.MessageTypeInfo, "ragls: "+res.Note)
+	}
 	return res, edit, write, err
 }
 
