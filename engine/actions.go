@@ -237,6 +237,22 @@ func (e *Engine) documentEdit(doc Doc, t target, text string) (ActionResult, err
 			after++
 		}
 		body := indent + "    "
+		// An existing docstring is replaced rather than doubled.
+		end, replaced := after, 0
+		rest := doc.Text[after:]
+		trimmed := strings.TrimLeft(rest, " \t")
+		for _, quote := range []string{`"""`, `'''`} {
+			if !strings.HasPrefix(trimmed, quote) {
+				continue
+			}
+			if close := strings.Index(trimmed[3:], quote); close >= 0 {
+				end = lineEnd(doc.Text, after+len(rest)-len(trimmed)+3+close+3)
+				if end < len(doc.Text) {
+					end++
+				}
+				replaced = strings.Count(doc.Text[after:end], "\n")
+			}
+		}
 		var b strings.Builder
 		b.WriteString(body + `"""` + lines[0])
 		for _, l := range lines[1:] {
@@ -246,7 +262,7 @@ func (e *Engine) documentEdit(doc Doc, t target, text string) (ActionResult, err
 			b.WriteString("\n" + body)
 		}
 		b.WriteString(`"""` + "\n")
-		return ActionResult{Edits: []Edit{{Start: after, End: after, NewText: b.String()}}}, nil
+		return ActionResult{Edits: []Edit{{Start: after, End: end, NewText: b.String()}}, Note: replacedNote(t, replaced, "docstring")}, nil
 	}
 	prefix := "// "
 	switch t.lang {
@@ -275,7 +291,23 @@ func (e *Engine) documentEdit(doc Doc, t target, text string) (ActionResult, err
 		}
 		start = prev
 	}
-	return ActionResult{Edits: []Edit{{Start: start, End: defLine, NewText: b.String()}}}, nil
+	return ActionResult{
+		Edits: []Edit{{Start: start, End: defLine, NewText: b.String()}},
+		Note:  replacedNote(t, strings.Count(doc.Text[start:defLine], "\n"), "doc comment"),
+	}, nil
+}
+
+// replacedNote tells the user that Document replaced what was there, so that an existing
+// comment never disappears unnoticed; "" when nothing was replaced.
+func replacedNote(t target, lines int, what string) string {
+	if lines == 0 {
+		return ""
+	}
+	s := "s"
+	if lines == 1 {
+		s = ""
+	}
+	return fmt.Sprintf("replaced the existing %s of %s (%d line%s); undo restores it", what, t.def.Name, lines, s)
 }
 
 func lineEnd(text string, off int) int {

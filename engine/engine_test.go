@@ -239,6 +239,10 @@ func TestActionsProduceEdits(t *testing.T) {
 	goDoc := docOf(t, root, "billing/invoice.go")
 	inFunc := strings.Index(goDoc.Text, "return")
 	pyDoc := docOf(t, root, "tools/report.py")
+	commented := goDoc
+	commented.Text = strings.Replace(goDoc.Text, "func RenderInvoice", "// RenderInvoice old words.\n// More old words.\nfunc RenderInvoice", 1)
+	pyDocumented := pyDoc
+	pyDocumented.Text = strings.Replace(pyDoc.Text, "def summarize(rows):\n", "def summarize(rows):\n    \"\"\"Old\n    words.\"\"\"\n", 1)
 	tests := []struct {
 		name  string
 		req   ActionRequest
@@ -259,6 +263,28 @@ func TestActionsProduceEdits(t *testing.T) {
 				got := apply(t, pyDoc.Text, res.Edits)
 				if !strings.Contains(got, "def summarize(rows):\n    \"\"\"Count the rows.\"\"\"\n    return len(rows)") {
 					t.Errorf("docstring not inserted:\n%s", got)
+				}
+			}},
+		{"document go, replacing a comment", ActionRequest{Kind: ActionDocument, Doc: commented, Start: strings.Index(commented.Text, "return"), End: strings.Index(commented.Text, "return")},
+			`{"doc": "RenderInvoice returns the invoice total."}`,
+			func(t *testing.T, res ActionResult) {
+				got := apply(t, commented.Text, res.Edits)
+				if strings.Contains(got, "old words") || !strings.Contains(got, "// RenderInvoice returns the invoice total.\nfunc RenderInvoice") {
+					t.Errorf("old comment not replaced:\n%s", got)
+				}
+				if !strings.Contains(res.Note, "replaced the existing doc comment of RenderInvoice (2 lines)") {
+					t.Errorf("note = %q, want it to say the comment was replaced", res.Note)
+				}
+			}},
+		{"document python, replacing a docstring", ActionRequest{Kind: ActionDocument, Doc: pyDocumented, Start: 60, End: 60},
+			`{"doc": "Count the rows."}`,
+			func(t *testing.T, res ActionResult) {
+				got := apply(t, pyDocumented.Text, res.Edits)
+				if strings.Count(got, `"""`) != 2 || !strings.Contains(got, "def summarize(rows):\n    \"\"\"Count the rows.\"\"\"\n    return len(rows)") {
+					t.Errorf("docstring not replaced:\n%s", got)
+				}
+				if !strings.Contains(res.Note, "docstring") {
+					t.Errorf("note = %q", res.Note)
 				}
 			}},
 		{"refactor", ActionRequest{Kind: ActionRefactor, Doc: goDoc, Start: inFunc, End: inFunc, Instruction: "use a named discount"},

@@ -58,6 +58,9 @@ type ActionResult struct {
 	Edits    []Edit    // edits to ActionRequest.Doc.Text
 	NewFile  *FileEdit // another file to create or change, e.g. a test file
 	Markdown string    // an explanation to show the user
+	// Note is one line the user should read as the edit lands, such as that it replaced an
+	// existing doc comment (which undo restores); "" for none.
+	Note string
 }
 
 // Edit replaces Text[Start:End] with NewText; offsets are in bytes. Edits in one list must not

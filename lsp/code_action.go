@@ -148,11 +148,17 @@ func (s *Server) resolveCodeAction(ctx context.Context, params []byte) (any, err
 	if err := decode(protocol.MethodCodeActionResolve, params, &ca); err != nil {
 		return nil, err
 	}
+	if len(ca.Data) == 0 {
+		// An action that carries its command and no data (Explain, or any action listed for a
+		// client that cannot resolve edits) is complete as listed: it resolves to itself.
+		// VS Code and Neovim resolve every action they are given, whatever the server says.
+		return &ca, nil
+	}
 	data, err := parseActionData(ca.Data)
 	if err != nil {
 		return nil, err
 	}
-	res, edit, writeFile, err := s.computeAction(ctx, data)
+	res, edit, writeFile, err := s.computeAction(ctx, data, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +171,14 @@ func (s *Server) resolveCodeAction(ctx context.Context, params []byte) (any, err
 			return nil, fmt.Errorf("encoding file to write: %w", err)
 		}
 		ca.Command = protocol.Command{Title: "ragls: create " + filepath.Base(writeFile.Path), Command: cmdWriteFile, Arguments: []protocol.LSPAny{raw}}
+	case res.NewFile != nil:
+		// The edit changes another file (tests added to an existing test file): the client
+		// applies it, then runs this command, and the user sees the file that changed.
+		raw, err := json.Marshal(res.NewFile.Path)
+		if err != nil {
+			return nil, fmt.Errorf("encoding file to show: %w", err)
+		}
+		ca.Command = protocol.Command{Title: "ragls: show " + filepath.Base(res.NewFile.Path), Command: cmdOpen, Arguments: []protocol.LSPAny{raw}}
 	case res.Markdown != "":
 		raw, err := json.Marshal(res.Markdown)
 		if err != nil {
@@ -179,17 +193,27 @@ func (s *Server) resolveCodeAction(ctx context.Context, params []byte) (any, err
 // runs the ragls.action command: the request on the current buffer, the engine's result, and
 // the edit (or file to write) checked against the buffers as they are now. It releases the
 // reading goroutine.
-func (s *Server) computeAction(ctx context.Context, data actionData) (ActionResult, *protocol.WorkspaceEdit, *fileToWrite, error) {
+//
+// An action that takes longer than actionProgressDelay shows progress, on the client's token
+// when the request carried one (progress), and the user can cancel it from there.
+func (s *Server) computeAction(ctx context.Context, data actionData, progress protocol.ProgressToken) (ActionResult, *protocol.WorkspaceEdit, *fileToWrite, error) {
 	doc, req, err := s.actionRequest(data)
 	if err != nil {
 		return ActionResult{}, nil, nil, err
 	}
 	release(ctx)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := s.startActionProgress(ctx, cancel, req.Kind, progress)
 	res, err := s.engine.Action(ctx, req)
+	stop()
 	if err != nil {
 		return ActionResult{}, nil, nil, actionFailed(req.Kind, err)
 	}
 	edit, write, err := s.workspaceEdit(doc, res)
+	if err == nil && res.Note != "" {
+		s.showMessage(ctx, protocol.MessageTypeInfo, "ragls: "+res.Note)
+	}
 	return res, edit, write, err
 }
 
@@ -374,13 +398,16 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 		if err != nil {
 			return nil, err
 		}
-		res, edit, write, err := s.computeAction(ctx, data)
+		res, edit, write, err := s.computeAction(ctx, data, p.WorkDoneToken)
 		if err != nil {
 			return nil, err
 		}
 		if edit != nil {
 			if err := s.applyEdit(ctx, string(data.Kind), edit); err != nil {
 				return nil, err
+			}
+			if res.NewFile != nil && write == nil {
+				s.showFile(ctx, res.NewFile.Path)
 			}
 		}
 		if write != nil {
@@ -399,6 +426,14 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 		}
 		release(ctx)
 		s.showMarkdown(ctx, md)
+		return nil, nil
+	case cmdOpen:
+		var path string
+		if err := json.Unmarshal(arg, &path); err != nil || !filepath.IsAbs(path) {
+			return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "ragls: %s needs an absolute path", cmdOpen)
+		}
+		release(ctx)
+		s.showFile(ctx, path)
 		return nil, nil
 	case cmdWriteFile:
 		var w fileToWrite
@@ -458,6 +493,18 @@ func (s *Server) writeFile(ctx context.Context, w *fileToWrite) error {
 	}
 	s.showMessage(ctx, protocol.MessageTypeInfo, "ragls: created "+w.Path)
 	return nil
+}
+
+// showFile shows a file an action changed: opened in the editor when it can show documents,
+// else named in a message, so that no edit lands where the user does not look.
+func (s *Server) showFile(ctx context.Context, path string) {
+	if s.caps().showDocument {
+		res, err := s.client.ShowDocument(ctx, &protocol.ShowDocumentParams{URI: uri.File(path), TakeFocus: ptr(true)})
+		if err == nil && res != nil && res.Success {
+			return
+		}
+	}
+	s.showMessage(ctx, protocol.MessageTypeInfo, "ragls: changed "+path)
 }
 
 // showMarkdown shows an explanation: as a Markdown file the editor opens when it can show

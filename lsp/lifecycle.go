@@ -17,6 +17,7 @@ const (
 	cmdAction    = "ragls.action"    // argument: the code action's data; computes and applies it
 	cmdMarkdown  = "ragls.show"      // argument: Markdown text to show the user
 	cmdWriteFile = "ragls.writeFile" // arguments: path, content; creates a file the client cannot
+	cmdOpen      = "ragls.open"      // argument: absolute path of a file an action changed; shows it
 )
 
 // Code action kinds. Fixes are plain quickfixes so that editors list them with the diagnostic.
@@ -75,7 +76,7 @@ func serverCapabilities(enc encoding) protocol.ServerCapabilities {
 			Change:    &incremental,
 			Save:      &protocol.SaveOptions{IncludeText: ptr(false)},
 		},
-		CompletionProvider: &protocol.CompletionOptions{ResolveProvider: ptr(false)},
+		CompletionProvider: &protocol.CompletionOptions{ResolveProvider: ptr(false), TriggerCharacters: triggerCharacters},
 		HoverProvider:      protocol.Boolean(true),
 		CodeActionProvider: &protocol.CodeActionOptions{
 			CodeActionKinds: []protocol.CodeActionKind{
@@ -84,7 +85,7 @@ func serverCapabilities(enc encoding) protocol.ServerCapabilities {
 			},
 			ResolveProvider: ptr(true),
 		},
-		ExecuteCommandProvider:   protocol.ExecuteCommandOptions{Commands: []string{cmdAction, cmdMarkdown, cmdWriteFile}},
+		ExecuteCommandProvider:   protocol.ExecuteCommandOptions{Commands: []string{cmdAction, cmdMarkdown, cmdWriteFile, cmdOpen}},
 		InlineCompletionProvider: protocol.Boolean(true),
 		Workspace: &protocol.WorkspaceOptions{
 			WorkspaceFolders: &protocol.WorkspaceFoldersServerCapabilities{

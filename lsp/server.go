@@ -56,14 +56,16 @@ type Server struct {
 	engineJobs jobQueue  // state changes for the engine, in wire order
 	reports    *reporter // progress and problems for the user
 
-	mu             sync.Mutex
-	roots          []string                                    // guarded by mu
-	uris           map[string]uri.URI                          // guarded by mu; open path -> URI as the client spelled it
-	inflight       map[jsonrpc2.ID]context.CancelFunc          // guarded by mu; requests being handled
-	pending        map[string]map[*int]context.CancelCauseFunc // guarded by mu; path -> running completions
-	lastCompletion map[string]time.Time                        // guarded by mu; path -> last completion request
-	tmpDir         string                                      // guarded by mu; holds explanations shown as files
-	tmpSeq         int                                         // guarded by mu
+	mu              sync.Mutex
+	roots           []string                                    // guarded by mu
+	uris            map[string]uri.URI                          // guarded by mu; open path -> URI as the client spelled it
+	inflight        map[jsonrpc2.ID]context.CancelFunc          // guarded by mu; requests being handled
+	pending         map[string]map[*int]context.CancelCauseFunc // guarded by mu; path -> running completions
+	lastCompletion  map[string]time.Time                        // guarded by mu; path -> last completion request
+	tmpDir          string                                      // guarded by mu; holds explanations shown as files
+	tmpSeq          int                                         // guarded by mu
+	progressSeq     int                                         // guarded by mu; numbers the action progress tokens
+	progressCancels map[string]context.CancelFunc               // guarded by mu; action progress token -> cancels the action
 }
 
 // session is what initialize negotiated.
@@ -97,15 +99,16 @@ func NewServer(engine Engine, opts Options) *Server {
 		debounce = defaultDebounce
 	}
 	s := &Server{
-		engine:         engine,
-		log:            log,
-		debounce:       max(debounce, 0),
-		version:        opts.Version,
-		exited:         make(chan struct{}),
-		uris:           make(map[string]uri.URI),
-		inflight:       make(map[jsonrpc2.ID]context.CancelFunc),
-		pending:        make(map[string]map[*int]context.CancelCauseFunc),
-		lastCompletion: make(map[string]time.Time),
+		engine:          engine,
+		log:             log,
+		debounce:        max(debounce, 0),
+		version:         opts.Version,
+		exited:          make(chan struct{}),
+		uris:            make(map[string]uri.URI),
+		inflight:        make(map[jsonrpc2.ID]context.CancelFunc),
+		progressCancels: make(map[string]context.CancelFunc),
+		pending:         make(map[string]map[*int]context.CancelCauseFunc),
+		lastCompletion:  make(map[string]time.Time),
 	}
 	s.engineJobs.init()
 	s.reports = newReporter(s)
@@ -230,8 +233,10 @@ func (s *Server) notification(ctx context.Context, method string, params []byte)
 		err = s.didChangeConfiguration(params)
 	case protocol.MethodWorkspaceDidChangeWatchedFiles:
 		err = s.didChangeWatchedFiles(params)
+	case protocol.MethodWindowWorkDoneProgressCancel:
+		err = s.cancelProgress(params)
 	default:
-		// $/setTrace, $/progress, window/workDoneProgress/cancel and unknown notifications need
+		// $/setTrace, $/progress and unknown notifications need
 		// nothing from ragls; LSP lets servers ignore them.
 		s.log.Debug("ignoring notification", "method", method)
 	}

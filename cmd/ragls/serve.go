@@ -13,9 +13,6 @@ import (
 	"ragls/workspace"
 )
 
-// version is reported to editors in serverInfo.
-const version = "0.1.0"
-
 func runServe(ctx context.Context, e env, args []string) error {
 	fs := newFlags("serve", e)
 	logLevel := fs.String("log", "warn", "log level on stderr: debug, info, warn or error")
@@ -42,7 +39,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer eng.Close()
-	srv := lsp.NewServer(eng, lsp.Options{Logger: logger, Version: version})
+	srv := lsp.NewServer(eng, lsp.Options{Logger: logger, Version: version()})
 	var in io.ReadCloser
 	switch {
 	case e.stdin == os.Stdin:
