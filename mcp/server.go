@@ -143,7 +143,7 @@ func (s *Server) resolve(rs []root, arg, p string) (r root, rel string, err erro
 		}
 		return root{}, "", badArg(arg, "%s is outside the root (%s)", p, rootList(rs))
 	}
-	p = cleanRel(filepath.ToSlash(p))
+	p = path.Clean(filepath.ToSlash(p))
 	if p == ".." || strings.HasPrefix(p, "../") {
 		return root{}, "", badArg(arg, "%q leaves the root; give a path relative to it", p)
 	}

@@ -271,7 +271,8 @@ func (s *Server) context(ctx context.Context, req *sdk.CallToolRequest, a contex
 		return nil, nil, refused(a.Path, why)
 	}
 	if a.Content == nil {
-		if lines := strings.Count(s.fileText(r, rel), "\n") + 1; a.Line > lines && s.fileText(r, rel) != "" {
+		if t := s.fileText(r, rel); t != "" && a.Line > lineCount(t) {
+			lines := lineCount(t)
 			return nil, nil, badArg("line", "%s has %d lines, got line %d", a.Path, lines, a.Line)
 		}
 	}
@@ -286,7 +287,7 @@ func (s *Server) context(ctx context.Context, req *sdk.CallToolRequest, a contex
 	refuse := s.eng.Guard(r.dir)
 	o := &output{max: s.opts.MaxOutput}
 	o.add(note)
-	o.add(fmt.Sprintf("Context for %s:%d:%d: %d items, %d of %d tokens, most relevant first:\n", a.Path, a.Line, a.Column, len(res.Items), res.Tokens, a.Budget))
+	o.add(fmt.Sprintf("Context for %s:%d:%d: %d items, %d of %d tokens, most relevant first:\n", s.show(rs, r, rel), a.Line, a.Column, len(res.Items), res.Tokens, a.Budget))
 	shown := 0
 	for _, h := range res.Items {
 		if refuse(h.Path, false) != "" {
@@ -700,4 +701,12 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+func lineCount(t string) int {
+	n := strings.Count(t, "\n")
+	if !strings.HasSuffix(t, "\n") {
+		n++
+	}
+	return n
 }
