@@ -1,6 +1,7 @@
 package indexer
 
 import (
+	"iter"
 	"math"
 	"slices"
 	"strings"
@@ -41,20 +42,17 @@ const (
 	pageRankRounds  = 30
 )
 
-// Symbols returns the definitions of the files for which keep is true (nil keeps all), best
-// first.
-func (m *RepoMap) Symbols(keep func(path string) bool) []RankedSymbol {
+// Symbols yields the definitions of the files for which keep is true (nil keeps all), best
+// first, without copying the ranking.
+func (m *RepoMap) Symbols(keep func(path string) bool) iter.Seq[RankedSymbol] {
 	all := m.ranked()
-	if keep == nil {
-		return slices.Clone(all)
-	}
-	var out []RankedSymbol
-	for _, s := range all {
-		if keep(s.Path) {
-			out = append(out, s)
+	return func(yield func(RankedSymbol) bool) {
+		for i := range all {
+			if (keep == nil || keep(all[i].Path)) && !yield(all[i]) {
+				return
+			}
 		}
 	}
-	return out
 }
 
 func (m *RepoMap) ranked() []RankedSymbol {

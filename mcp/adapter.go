@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"strings"
@@ -169,10 +170,10 @@ func (a *adapter) Uses(dir, name string, limit int) ([]indexer.Location, int) {
 	return r.Index.Uses(name, limit)
 }
 
-func (a *adapter) Outline(dir string, keep func(string) bool) []indexer.RankedSymbol {
+func (a *adapter) Outline(dir string, keep func(string) bool) iter.Seq[indexer.RankedSymbol] {
 	r, err := a.root(dir)
 	if err != nil {
-		return nil
+		return func(func(indexer.RankedSymbol) bool) {}
 	}
 	a.mu.Lock()
 	m := a.maps[r.Index]

@@ -13,6 +13,7 @@ import (
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"ragls/engine"
+	"ragls/indexer"
 )
 
 // The benchmarks run on the root named by RAGLS_BENCH_ROOT (e.g. $(go env GOROOT)/src), with
@@ -82,7 +83,12 @@ func BenchmarkTools(b *testing.B) {
 	}
 	// Real names and positions from the index.
 	rng := rand.New(rand.NewPCG(5, 6))
-	syms := eng.Outline(root, nil)
+	start := time.Now()
+	var syms []indexer.RankedSymbol
+	for s := range eng.Outline(root, nil) {
+		syms = append(syms, s)
+	}
+	b.Logf("repository map of %d definitions computed in %v", len(syms), time.Since(start).Round(time.Millisecond))
 	var names, phrases []string
 	for len(names) < 200 {
 		s := syms[rng.IntN(len(syms))]

@@ -2,6 +2,7 @@ package mcp
 
 import (
 	"context"
+	"iter"
 
 	"ragls/indexer"
 )
@@ -27,8 +28,8 @@ type Engine interface {
 	Definitions(root, name, path, qualifier string) []indexer.Symbol
 	// Uses returns up to limit places where name is used, and how many there are.
 	Uses(root, name string, limit int) ([]indexer.Location, int)
-	// Outline returns the definitions of the files keep accepts, best ranked first.
-	Outline(root string, keep func(path string) bool) []indexer.RankedSymbol
+	// Outline yields the definitions of the files keep accepts, best ranked first.
+	Outline(root string, keep func(path string) bool) iter.Seq[indexer.RankedSymbol]
 	// Indexed returns the indexed text of path.
 	Indexed(root, path string) (string, bool)
 	// Paths returns the indexed paths of root, sorted.

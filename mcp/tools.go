@@ -596,14 +596,23 @@ func (s *Server) outline(ctx context.Context, req *sdk.CallToolRequest, a outlin
 		indexer.RankedSymbol
 		r root
 	}
+	// A definition line costs some tokens, so a budget is spent long before the ranking ends:
+	// keep that many from each root, and only count the rest.
+	keepN := a.Budget/2 + 64
 	var all []entry
+	total := 0
 	for _, r := range in {
-		for _, d := range s.eng.Outline(r.dir, match) {
+		n := 0
+		for d := range s.eng.Outline(r.dir, match) {
 			// Fields and locals crowd a map of many files; one file's outline shows them.
 			if file == "" && d.Container != "" && d.Kind != "method" {
 				continue
 			}
-			all = append(all, entry{d, r})
+			total++
+			if n < keepN {
+				all = append(all, entry{d, r})
+				n++
+			}
 		}
 	}
 	if len(rs) > 1 {
@@ -657,7 +666,7 @@ func (s *Server) outline(ctx context.Context, req *sdk.CallToolRequest, a outlin
 		}
 		byFile[k] = append(byFile[k], e)
 	}
-	o.add(fmt.Sprintf("Outline of %s: %d of %d definitions in %d files, most referenced first (%d of %d tokens):\n", orRoot(a.Path), taken, len(all), len(order), used, a.Budget))
+	o.add(fmt.Sprintf("Outline of %s: %d of %d definitions in %d files, most referenced first (%d of %d tokens):\n", orRoot(a.Path), taken, total, len(order), used, a.Budget))
 	for _, k := range order {
 		es := byFile[k]
 		slices.SortFunc(es, func(x, y entry) int { return x.Line - y.Line })
@@ -670,10 +679,10 @@ func (s *Server) outline(ctx context.Context, req *sdk.CallToolRequest, a outlin
 			}
 		}
 	}
-	if taken < len(all) || o.truncated {
+	if taken < total || o.truncated {
 		o.truncated = false
 		o.max += 512
-		o.add(fmt.Sprintf("\n[%d definitions left out; raise budget (at most %d) or outline a directory or file]\n", len(all)-taken, maxBudget))
+		o.add(fmt.Sprintf("\n[%d definitions left out; raise budget (at most %d) or outline a directory or file]\n", total-taken, maxBudget))
 	}
 	return text(o.b.String()), nil, nil
 }
