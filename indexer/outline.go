@@ -32,11 +32,13 @@ type RepoMap struct {
 // NewRepoMap returns a repository map over x.
 func NewRepoMap(x *Index) *RepoMap { return &RepoMap{x: x} }
 
-// Ranking parameters. A name defined in more files than maxDefsForEdges ("String", "Close")
-// says little about which of them a mention means: it adds no edges. Short names are mostly
-// locals and parts of longer identifiers.
+// Ranking parameters, after aider's. A name defined in more than maxDefsForEdges files
+// ("String", "Close") says little about which of them a use means: it adds no edges, and one
+// defined in more than fewDefs files counts a tenth. Long compound names ("parseConfigFile")
+// are specific, so a use of one counts ten times; private names ("_helper") a tenth.
 const (
 	maxDefsForEdges = 16
+	fewDefs         = 5
 	minNameForEdges = 3
 	pageRankDamping = 0.85
 	pageRankRounds  = 30
@@ -69,76 +71,133 @@ func (m *RepoMap) ranked() []RankedSymbol {
 	return m.syms
 }
 
-// rankSymbols computes the ranking for the index as it is now.
+// rankSymbols computes the ranking for the index as it is now. It reads the files outside the
+// index's lock (their contents and definitions never change once indexed), so that a large
+// repository's map does not hold up indexing.
 func (x *Index) rankSymbols() ([]RankedSymbol, uint64) {
 	x.mu.RLock()
-	defer x.mu.RUnlock()
+	changes := x.changes
 	files := make([]*fileEntry, 0, len(x.files))
 	for _, f := range x.files {
 		files = append(files, f)
 	}
+	x.mu.RUnlock()
 	// A fixed order makes float sums, and so the ranking, the same on every run.
 	slices.SortFunc(files, func(a, b *fileEntry) int { return strings.Compare(a.path, b.path) })
-	num := make(map[*fileEntry]int32, len(files))
+
+	// The names defined in the repository, each with the files defining it.
+	type name struct {
+		definers []int32
+		weight   float64 // of one use, before the count of uses
+		refs     int     // files other than its definers that use it
+	}
+	names := map[string]int32{}
+	var info []name
 	for i, f := range files {
-		num[f] = int32(i)
+		for _, d := range f.defs {
+			id, ok := names[d.Name]
+			if !ok {
+				id = int32(len(info))
+				names[d.Name] = id
+				info = append(info, name{})
+			}
+			n := &info[id]
+			if k := len(n.definers); k == 0 || n.definers[k-1] != int32(i) {
+				n.definers = append(n.definers, int32(i))
+			}
+		}
 	}
-	n := len(files)
-	out := make([]map[int32]float64, n) // edges by source file
-	seen := make([]int, n)              // name number + 1 that last marked a file
-	refs := map[string]int{}
-	names, defs := x.syms.sorted()
-	for ni, name := range names {
-		if len(name) < minNameForEdges {
-			continue
-		}
-		p, ok := x.lex.lookup(lower(name))
-		if !ok {
-			continue
-		}
-		var definers []int32
-		for _, r := range defs[ni] {
-			if i, ok := num[r.file]; ok && !slices.Contains(definers, i) {
-				definers = append(definers, i)
-			}
-		}
-		if len(definers) == 0 {
-			continue
-		}
-		for _, i := range definers {
-			seen[i] = ni + 1 // a file's own mentions are not references
-		}
-		w := 1 / float64(len(definers))
-		count := 0
-		for _, id := range p.ids {
-			f := x.chunks[id].file
-			if f == nil {
-				continue
-			}
-			src := num[f]
-			if seen[src] == ni+1 {
-				continue
-			}
-			seen[src] = ni + 1
-			count++
-			if len(definers) > maxDefsForEdges {
-				continue
-			}
-			if out[src] == nil {
-				out[src] = map[int32]float64{}
-			}
-			for _, dst := range definers {
-				out[src][dst] += w
-			}
-		}
-		refs[name] = count
+	for nm, id := range names {
+		info[id].weight = nameWeight(nm, len(info[id].definers))
 	}
-	pr := pageRank(out, n)
+
+	// Each file's uses of those names, exact and case-sensitive, counted.
+	type use struct {
+		name  int32
+		count int32
+	}
+	uses := make([][]use, len(files))
+	last := make([]int32, len(info)) // file number + 1 that last used the name
+	slot := make([]int32, len(info)) // where in that file's uses
+	for i, f := range files {
+		var us []use
+		scanIdents(f.content, func(ident string, _ int) {
+			id, ok := names[ident]
+			if !ok {
+				return
+			}
+			if last[id] == int32(i)+1 {
+				us[slot[id]].count++
+				return
+			}
+			last[id], slot[id] = int32(i)+1, int32(len(us))
+			us = append(us, use{id, 1})
+		})
+		// A file's uses of its own names are not references.
+		us = slices.DeleteFunc(us, func(u use) bool { return slices.Contains(info[u.name].definers, int32(i)) })
+		for _, u := range us {
+			info[u.name].refs++
+		}
+		uses[i] = us
+	}
+
+	// The file graph: an edge from each file to the definers of each name it uses.
+	edgeWeight := func(u use) float64 {
+		n := &info[u.name]
+		if n.weight == 0 {
+			return 0
+		}
+		return n.weight * math.Sqrt(float64(u.count)) / float64(len(n.definers))
+	}
+	out := make([]map[int32]float64, len(files))
+	for i, us := range uses {
+		for _, u := range us {
+			w := edgeWeight(u)
+			if w == 0 {
+				continue
+			}
+			if out[i] == nil {
+				out[i] = map[int32]float64{}
+			}
+			for _, dst := range info[u.name].definers {
+				out[i][dst] += w
+			}
+		}
+	}
+	pr := pageRank(out, len(files))
+
+	// A definition's rank is the weight flowing to it: each file's rank shared among the names
+	// it uses, as aider ranks its map. Names nobody uses keep a trace of their file's rank, so
+	// that they still come in a sensible order.
+	type key struct {
+		file int32
+		name int32
+	}
+	rank := map[key]float64{}
+	for i, us := range uses {
+		total := 0.0
+		for _, w := range out[i] {
+			total += w
+		}
+		if total == 0 {
+			continue
+		}
+		for _, u := range us {
+			w := edgeWeight(u)
+			if w == 0 {
+				continue
+			}
+			for _, dst := range info[u.name].definers {
+				rank[key{dst, u.name}] += pr[i] * w / total
+			}
+		}
+	}
 	var syms []RankedSymbol
 	for i, f := range files {
 		for _, d := range f.defs {
-			c := refs[d.Name]
-			syms = append(syms, RankedSymbol{Symbol: d, Refs: c, Rank: pr[i] * math.Log(2+float64(c))})
+			id := names[d.Name]
+			r := rank[key{int32(i), id}] + 1e-3*pr[i]
+			syms = append(syms, RankedSymbol{Symbol: d, Refs: info[id].refs, Rank: r})
 		}
 	}
 	slices.SortStableFunc(syms, func(a, b RankedSymbol) int {
@@ -152,7 +211,42 @@ func (x *Index) rankSymbols() ([]RankedSymbol, uint64) {
 		}
 		return a.Line - b.Line
 	})
-	return syms, x.changes
+	return syms, changes
+}
+
+// nameWeight is how much one use of a name says about the file defining it.
+func nameWeight(name string, definers int) float64 {
+	if len(name) < minNameForEdges || definers > maxDefsForEdges {
+		return 0
+	}
+	w := 1.0
+	if len(name) >= 8 && compound(name) {
+		w *= 10
+	}
+	if strings.HasPrefix(name, "_") {
+		w *= 0.1
+	}
+	if definers > fewDefs {
+		w *= 0.1
+	}
+	return w
+}
+
+// compound reports whether an identifier joins words: camelCase or snake_case.
+func compound(s string) bool {
+	lowerSeen, upperAfterLower := false, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '_' && i > 0 && i < len(s)-1:
+			return true
+		case c >= 'a' && c <= 'z':
+			lowerSeen = true
+		case c >= 'A' && c <= 'Z' && lowerSeen:
+			upperAfterLower = true
+		}
+	}
+	return upperAfterLower
 }
 
 // pageRank runs the power iteration over weighted edges; a file with no edges out spreads its

@@ -270,13 +270,13 @@ func (s *Server) context(ctx context.Context, req *sdk.CallToolRequest, a contex
 	if why := s.eng.Guard(r.dir)(rel, false); why != "" {
 		return nil, nil, refused(a.Path, why)
 	}
+	note := s.ready(ctx, req, []root{r})
 	if a.Content == nil {
 		if t := s.fileText(r, rel); t != "" && a.Line > lineCount(t) {
 			lines := lineCount(t)
 			return nil, nil, badArg("line", "%s has %d lines, got line %d", a.Path, lines, a.Line)
 		}
 	}
-	note := s.ready(ctx, req, []root{r})
 	res, err := s.eng.Context(ctx, r.dir, rel, a.Line, a.Column, a.Content, a.Budget)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "no file ") {
@@ -562,12 +562,17 @@ func (s *Server) outline(ctx context.Context, req *sdk.CallToolRequest, a outlin
 	in := rs
 	var match func(string) bool
 	var file string // the one file asked about, if any
+	var note string
 	if a.Path != "" && a.Path != "." {
 		r, rel, err := s.resolve(rs, "path", a.Path)
 		if err != nil {
 			return nil, nil, err
 		}
 		in = []root{r}
+		if why := s.eng.Guard(r.dir)(rel, false); why == "secret" {
+			return nil, nil, refused(a.Path, why)
+		}
+		note = s.ready(ctx, req, in)
 		if rel != "." {
 			refuse := s.eng.Guard(r.dir)
 			if _, ok := s.eng.Indexed(r.dir, rel); ok {
@@ -591,7 +596,9 @@ func (s *Server) outline(ctx context.Context, req *sdk.CallToolRequest, a outlin
 			}
 		}
 	}
-	note := s.ready(ctx, req, in)
+	if a.Path == "" || a.Path == "." {
+		note = s.ready(ctx, req, in)
+	}
 	type entry struct {
 		indexer.RankedSymbol
 		r root
