@@ -35,7 +35,8 @@ func NewRepoMap(x *Index) *RepoMap { return &RepoMap{x: x} }
 // Ranking parameters, after aider's. A name defined in more than maxDefsForEdges files
 // ("String", "Close") says little about which of them a use means: it adds no edges, and one
 // defined in more than fewDefs files counts a tenth. Long compound names ("parseConfigFile")
-// are specific, so a use of one counts ten times; private names ("_helper") a tenth.
+// are specific, so a use of one counts ten times; private names ("_helper") a tenth, and
+// one-word lower-case names, which are mostly other files' locals, a fifth.
 const (
 	maxDefsForEdges = 16
 	fewDefs         = 5
@@ -87,7 +88,8 @@ func (x *Index) rankSymbols() ([]RankedSymbol, uint64) {
 
 	// The names defined in the repository, each with the files defining it.
 	type name struct {
-		definers []int32
+		definers []int32 // every file defining it
+		top      []int32 // the files defining it outside a type or class
 		weight   float64 // of one use, before the count of uses
 		refs     int     // files other than its definers that use it
 	}
@@ -105,49 +107,75 @@ func (x *Index) rankSymbols() ([]RankedSymbol, uint64) {
 			if k := len(n.definers); k == 0 || n.definers[k-1] != int32(i) {
 				n.definers = append(n.definers, int32(i))
 			}
+			if k := len(n.top); d.Container == "" && (k == 0 || n.top[k-1] != int32(i)) {
+				n.top = append(n.top, int32(i))
+			}
 		}
 	}
 	for nm, id := range names {
 		info[id].weight = nameWeight(nm, len(info[id].definers))
 	}
 
-	// Each file's uses of those names, exact and case-sensitive, counted.
+	// Each file's uses of those names, exact and case-sensitive, counted. A name after a dot
+	// (x.name, x->name, X::name) may be a member, a method or a package's export; a bare name
+	// can only be a top-level definition; a lower-case name before a dot is a package or a
+	// variable ("context" of context.Context), not a use of a definition.
 	type use struct {
-		name  int32
+		key   int32 // name number << 1 | 1 after a dot
 		count int32
 	}
+	targets := func(u use) []int32 {
+		if u.key&1 == 1 {
+			return info[u.key>>1].definers
+		}
+		return info[u.key>>1].top
+	}
 	uses := make([][]use, len(files))
-	last := make([]int32, len(info)) // file number + 1 that last used the name
-	slot := make([]int32, len(info)) // where in that file's uses
+	last := make([]int32, 2*len(info)) // file number + 1 that last used the key
+	slot := make([]int32, 2*len(info)) // where in that file's uses
 	for i, f := range files {
 		var us []use
-		scanIdents(f.content, func(ident string, _ int) {
+		text := f.content
+		scanIdents(text, func(ident string, off int) {
 			id, ok := names[ident]
 			if !ok {
 				return
 			}
-			if last[id] == int32(i)+1 {
-				us[slot[id]].count++
+			sel := off > 0 && text[off-1] == '.' || off > 1 && (text[off-2:off] == "->" || text[off-2:off] == "::")
+			if end := off + len(ident); !sel && end < len(text) && text[end] == '.' && ident[0] >= 'a' && ident[0] <= 'z' {
 				return
 			}
-			last[id], slot[id] = int32(i)+1, int32(len(us))
-			us = append(us, use{id, 1})
+			key := id << 1
+			if sel {
+				key |= 1
+			}
+			if last[key] == int32(i)+1 {
+				us[slot[key]].count++
+				return
+			}
+			last[key], slot[key] = int32(i)+1, int32(len(us))
+			us = append(us, use{key, 1})
 		})
 		// A file's uses of its own names are not references.
-		us = slices.DeleteFunc(us, func(u use) bool { return slices.Contains(info[u.name].definers, int32(i)) })
-		for _, u := range us {
-			info[u.name].refs++
+		us = slices.DeleteFunc(us, func(u use) bool {
+			return slices.Contains(info[u.key>>1].definers, int32(i)) || len(targets(u)) == 0
+		})
+		for j, u := range us {
+			// A name used both ways counts once.
+			if u.key&1 == 0 || !slices.ContainsFunc(us[:j], func(v use) bool { return v.key == u.key&^1 }) {
+				info[u.key>>1].refs++
+			}
 		}
 		uses[i] = us
 	}
 
 	// The file graph: an edge from each file to the definers of each name it uses.
 	edgeWeight := func(u use) float64 {
-		n := &info[u.name]
+		n := &info[u.key>>1]
 		if n.weight == 0 {
 			return 0
 		}
-		return n.weight * math.Sqrt(float64(u.count)) / float64(len(n.definers))
+		return n.weight * math.Sqrt(float64(u.count)) / float64(len(targets(u)))
 	}
 	out := make([]map[int32]float64, len(files))
 	for i, us := range uses {
@@ -159,7 +187,7 @@ func (x *Index) rankSymbols() ([]RankedSymbol, uint64) {
 			if out[i] == nil {
 				out[i] = map[int32]float64{}
 			}
-			for _, dst := range info[u.name].definers {
+			for _, dst := range targets(u) {
 				out[i][dst] += w
 			}
 		}
@@ -187,8 +215,8 @@ func (x *Index) rankSymbols() ([]RankedSymbol, uint64) {
 			if w == 0 {
 				continue
 			}
-			for _, dst := range info[u.name].definers {
-				rank[key{dst, u.name}] += pr[i] * w / total
+			for _, dst := range targets(u) {
+				rank[key{dst, u.key >> 1}] += pr[i] * w / total
 			}
 		}
 	}
@@ -197,6 +225,9 @@ func (x *Index) rankSymbols() ([]RankedSymbol, uint64) {
 		for _, d := range f.defs {
 			id := names[d.Name]
 			r := rank[key{int32(i), id}] + 1e-3*pr[i]
+			if isTestPath(f.path) {
+				r *= 0.5 // a map is read to learn the code, not its tests
+			}
 			syms = append(syms, RankedSymbol{Symbol: d, Refs: info[id].refs, Rank: r})
 		}
 	}
@@ -225,6 +256,9 @@ func nameWeight(name string, definers int) float64 {
 	}
 	if strings.HasPrefix(name, "_") {
 		w *= 0.1
+	}
+	if name[0] >= 'a' && name[0] <= 'z' && !compound(name) {
+		w *= 0.2 // "text", "root", "client": mostly the locals and parameters of other files
 	}
 	if definers > fewDefs {
 		w *= 0.1
