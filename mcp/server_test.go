@@ -2,6 +2,8 @@ package mcp
 
 import (
 	"context"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -541,5 +543,54 @@ func TestIndexFollowsChanges(t *testing.T) {
 			t.Fatalf("the new file never reached the index: %s", got)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestProtocolVersions speaks raw newline-delimited JSON-RPC, as a client of each protocol
+// version does, and checks that the server agrees on the version and serves the tools.
+func TestProtocolVersions(t *testing.T) {
+	eng := newEngine(t, writeTree(t, fixture))
+	for _, v := range []string{"2025-06-18", "2025-03-26", "2024-11-05"} {
+		t.Run(v, func(t *testing.T) {
+			inR, inW := io.Pipe()
+			outR, outW := io.Pipe()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- NewServer(eng, Options{}).Run(ctx, &sdk.IOTransport{Reader: inR, Writer: outW}) }()
+			dec := json.NewDecoder(outR)
+			send := func(msg string) {
+				if _, err := io.WriteString(inW, msg+"\n"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			recv := func() map[string]any {
+				var m map[string]any
+				if err := dec.Decode(&m); err != nil {
+					t.Fatal(err)
+				}
+				return m
+			}
+			send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"` + v + `","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}`)
+			init := recv()
+			res, _ := init["result"].(map[string]any)
+			if res["protocolVersion"] != v {
+				t.Fatalf("initialize answered %v, want version %s", init, v)
+			}
+			send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+			send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"definition","arguments":{"symbol":"Total"}}}`)
+			got := recv()
+			b, _ := json.Marshal(got)
+			if !strings.Contains(string(b), "func Total(prices []float64, rate float64) float64") {
+				t.Errorf("tools/call answered %s", b)
+			}
+			inW.Close()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				t.Error("the server did not stop when its input closed")
+			}
+			outR.Close()
+		})
 	}
 }
