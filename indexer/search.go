@@ -3,6 +3,7 @@ package indexer
 import (
 	"context"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -87,6 +88,12 @@ func (x *Index) sortLocked(l []scored) {
 // Search returns up to k chunks for a free-text or code query, best first: chunks that define an
 // identifier of the query, BM25 matches and nearest vectors, fused by reciprocal rank.
 func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) {
+	return x.SearchScoped(ctx, query, k, nil)
+}
+
+// SearchScoped is Search restricted to the files for which keep returns true (nil keeps all):
+// the filter applies inside each ranking, so a narrow scope still gets k results.
+func (x *Index) SearchScoped(ctx context.Context, query string, k int, keep func(path string) bool) ([]Hit, error) {
 	if k <= 0 {
 		k = 10
 	}
@@ -109,7 +116,11 @@ func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) 
 		if err != nil {
 			return nil, err
 		}
-		vhits, _ = v.query(ctx, qvec, 4*k)
+		n := 4 * k
+		if keep != nil {
+			n = 16 * k // the nearest vectors may lie outside the scope
+		}
+		vhits, _ = v.query(ctx, qvec, n)
 	}
 
 	x.mu.RLock()
@@ -119,8 +130,18 @@ func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) 
 	defer x.putAcc(acc)
 	q := lexQuery{}
 	terms(query, func(t string) { q[t] = 1 })
-	lex := x.lex.search(q, 4*k, nil, acc)
+	var keepID func(uint32) bool
+	if keep != nil {
+		keepID = func(id uint32) bool {
+			f := x.chunks[id].file
+			return f != nil && keep(f.path)
+		}
+	}
+	lex := x.lex.search(q, 4*k, keepID, acc)
 	defs := x.definitionsLocked(query, 4*k, acc)
+	if keepID != nil {
+		defs = slices.DeleteFunc(defs, func(s scored) bool { return !keepID(s.id) })
+	}
 	f.add("definition", 1.5, defs)
 	f.add("lexical", 1, lex)
 	if qvec != nil && !semantic(x.embedder) {
@@ -129,7 +150,7 @@ func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) 
 	}
 	live := vhits[:0]
 	for _, h := range vhits {
-		if int(h.id) < len(x.chunks) && x.chunks[h.id].file != nil {
+		if int(h.id) < len(x.chunks) && x.chunks[h.id].file != nil && (keepID == nil || keepID(h.id)) {
 			live = append(live, h)
 		}
 	}

@@ -32,6 +32,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "serve [--log LEVEL]", "run the language server on stdin/stdout (what editors start)", runServe},
+		{"mcp", "mcp [--root DIR]... [--log LEVEL]", "serve the index to agents over MCP on stdin/stdout", runMCP},
 		{"index", "index [--root DIR] [--json]", "index a directory, updating its stored index", runIndex},
 		{"search", "search [--root DIR] [-k N] [--json] QUERY...", "ranked chunks for a free-text or code query", runSearch},
 		{"context", "context [--root DIR] [--budget TOKENS] [--json] FILE:LINE:COL | --batch", "the cross-file context a model would see at a position", runContext},
