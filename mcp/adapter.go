@@ -12,7 +12,6 @@ import (
 
 	"ragls/engine"
 	"ragls/indexer"
-	"ragls/lsp"
 	"ragls/workspace"
 )
 
@@ -47,9 +46,9 @@ func (a *adapter) statusLocked(dir string) *rootStatus {
 }
 
 // event follows the engine's indexing progress ("index:DIR" events, "n/m files" messages).
-func (a *adapter) event(ev lsp.Event) {
+func (a *adapter) event(ev engine.Event) {
 	dir, ok := strings.CutPrefix(ev.Key, "index:")
-	if ev.Kind != lsp.EventProgress || !ok {
+	if ev.Kind != engine.EventProgress || !ok {
 		return
 	}
 	a.mu.Lock()
@@ -124,34 +123,32 @@ func (a *adapter) Search(ctx context.Context, dir, query string, k int, keep fun
 	return r.Index.SearchScoped(ctx, query, k, keep)
 }
 
-// Context assembles context as the command line's "ragls context" does: the buffer if given,
-// else the file on disk when it differs from what is indexed.
+// Context assembles context through the engine's one context call, the same the editor's
+// completions and "ragls context" make: the buffer if given, else the file on disk.
 func (a *adapter) Context(ctx context.Context, dir, path string, line, col int, content *string, budget int) (indexer.ContextResult, error) {
 	r, err := a.root(dir)
 	if err != nil {
 		return indexer.ContextResult{}, err
 	}
-	req := indexer.ContextRequest{Path: path, Budget: budget, Counter: a.e.Counter()}
-	text, indexed := r.Index.Content(path)
-	switch {
-	case content != nil:
-		req.Content, req.HasContent = *content, true
+	abs := filepath.Join(r.Dir, filepath.FromSlash(path))
+	var text string
+	if content != nil {
 		text = *content
-	default:
-		b, err := os.ReadFile(filepath.Join(r.Dir, filepath.FromSlash(path)))
+	} else {
+		b, err := os.ReadFile(abs)
 		if err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				return indexer.ContextResult{}, fmt.Errorf("no file %s", path)
 			}
 			return indexer.ContextResult{}, fmt.Errorf("reading %s: %w", path, err)
 		}
-		if !indexed || string(b) != text {
-			req.Content, req.HasContent = string(b), true
-			text = string(b)
-		}
+		text = string(b)
 	}
-	req.Offset = indexer.Offset(text, line, col)
-	return r.Index.Context(ctx, req)
+	c, err := a.e.Context(ctx, engine.Doc{Path: abs, Text: text}, indexer.Offset(text, line, col), engine.ContextOptions{Purpose: engine.ForCompletion, Budget: budget})
+	if err != nil {
+		return indexer.ContextResult{}, err
+	}
+	return indexer.ContextResult{Items: c.Items, Tokens: c.Tokens}, nil
 }
 
 func (a *adapter) Definitions(dir, name, path, qualifier string) []indexer.Symbol {

@@ -59,7 +59,7 @@ func runMCP(ctx context.Context, e env, args []string) error {
 	if err := eng.SetRoots(ctx, roots); err != nil {
 		return err
 	}
-	srv := mcp.NewServer(adapter, mcp.Options{Version: version, Logger: logger})
+	srv := mcp.NewServer(adapter, mcp.Options{Version: version(), Logger: logger})
 	var in io.ReadCloser
 	switch {
 	case e.stdin == os.Stdin:
