@@ -72,7 +72,7 @@ func (e *Engine) actionInput(ctx context.Context, doc lsp.Doc, t target, cfg pro
 		// A third of the window for repository context leaves room for the code and the answer.
 		res, err := r.Index.Context(ctx, indexer.ContextRequest{
 			Path: rel, Content: doc.Text, HasContent: true, Offset: t.start + len(t.code)/2,
-			Budget: max(cfg.ContextWindow/3, 256), Counter: e.model.counter,
+			Budget: max(e.model.limits(cfg.ChatModel).Window/3, 256), Counter: e.model.counter,
 		})
 		if err == nil {
 			in.Snippets = snippets(res.Items)

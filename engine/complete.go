@@ -48,7 +48,7 @@ func (e *Engine) CompletionPrompt(ctx context.Context, doc lsp.Doc, offset int) 
 		// real tokenizer and drops what does not fit, so counting them twice buys nothing.
 		res, err := r.Index.Context(ctx, indexer.ContextRequest{
 			Path: rel, Content: doc.Text, HasContent: true, Offset: offset,
-			Budget: max(cfg.ContextWindow/4, 128), SourceTimeout: contextTimeout,
+			Budget: max(prompter.Limits(cfg.CompletionModel).Window/4, 128), SourceTimeout: contextTimeout,
 		})
 		if err != nil {
 			return prompts.Prompt{}, err

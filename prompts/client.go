@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -25,6 +26,8 @@ type Client struct {
 	api     *openai.Client
 	http    *http.Client  // guarded; for the few calls go-openai does not offer (probing)
 	backoff time.Duration // delay before the first retry, doubled for the second
+	know    *knowledge    // what the server said about its models
+	counter func() (*Counter, error)
 }
 
 // maxRetries bounds how often a safe failure is retried (so at most maxRetries+1 attempts).
@@ -53,7 +56,8 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), http: &hc, backoff: 250 * time.Millisecond}
+	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), http: &hc, backoff: 250 * time.Millisecond,
+		know: &knowledge{}, counter: sync.OnceValues(NewCounter)}
 }
 
 // Config returns the settings the client was made with.
@@ -110,10 +114,17 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 		Stop:   pickStop(req.Stop, c.cfg.Stop),
 		Stream: onDelta != nil,
 	}
+	if oreq.Stream {
+		// The usage tells how many tokens the prompt really cost: see observeUsage.
+		oreq.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	}
 	maxTokens := pickInt(req.MaxTokens, c.cfg.MaxTokens)
+	sent := make([]string, 0, len(req.Messages))
 	for _, m := range req.Messages {
 		oreq.Messages = append(oreq.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
+		sent = append(sent, m.Content)
 	}
+	promptTokens := 0
 	if req.Schema != nil {
 		oreq.ResponseFormat = &openai.ChatCompletionResponseFormat{
 			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
@@ -144,6 +155,7 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 			if len(resp.Choices) == 0 {
 				return &ModelError{Kind: KindMalformed, Msg: "the answer has no choices"}
 			}
+			promptTokens = resp.Usage.PromptTokens
 			m := resp.Choices[0].Message
 			res = ChatResult{Text: m.Content, Model: resp.Model, FinishReason: string(resp.Choices[0].FinishReason)}
 			refusal = m.Refusal
@@ -170,6 +182,9 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 				return err
 			}
 			res.Model = pick(chunk.Model, res.Model)
+			if chunk.Usage != nil && chunk.Usage.PromptTokens > 0 {
+				promptTokens = chunk.Usage.PromptTokens
+			}
 			if len(chunk.Choices) == 0 {
 				continue // e.g. a usage-only chunk
 			}
@@ -190,6 +205,7 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 	if err != nil {
 		return res, err
 	}
+	c.observeUsage(model, sent, promptTokens)
 	url := c.url("/chat/completions")
 	switch {
 	case refusal != "":
@@ -224,11 +240,15 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 		Stop:      pickStop(req.Stop, c.cfg.Stop),
 		Stream:    onDelta != nil,
 	}
+	if oreq.Stream {
+		oreq.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	}
 	temp := c.cfg.Temperature
 	if req.Temperature != nil {
 		temp = *req.Temperature
 	}
 	var out string
+	promptTokens := 0
 	delivered := false
 	err := c.do(ctx, roleCompletion, model, "/completions", &delivered, func(ctx context.Context) error {
 		ctx = withBodyFields(ctx, map[string]any{"temperature": temp})
@@ -239,6 +259,9 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 			}
 			if len(resp.Choices) == 0 {
 				return &ModelError{Kind: KindMalformed, Msg: "the answer has no choices"}
+			}
+			if resp.Usage != nil {
+				promptTokens = resp.Usage.PromptTokens
 			}
 			out = resp.Choices[0].Text
 			return nil
@@ -264,6 +287,9 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 				}
 				return err
 			}
+			if chunk.Usage != nil && chunk.Usage.PromptTokens > 0 {
+				promptTokens = chunk.Usage.PromptTokens
+			}
 			if len(chunk.Choices) == 0 {
 				continue
 			}
@@ -278,6 +304,9 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 		out = b.String()
 		return nil
 	})
+	if err == nil {
+		c.observeUsage(model, []string{req.Prompt, req.Suffix}, promptTokens)
+	}
 	return out, err
 }
 
