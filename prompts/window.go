@@ -445,3 +445,40 @@ func (c *Client) api2(ctx context.Context, method, path string, body, out any) e
 	}
 	return json.NewDecoder(io.LimitReader(resp.Body, 4<<20)).Decode(out)
 }
+
+// Tokens estimates what s costs the model these limits describe, safety margin included.
+func (l Limits) Tokens(c *Counter, s string) int {
+	return int(math.Ceil(float64(c.rawCounted(s)) * l.Multiplier()))
+}
+
+// MinPromptRoom is the least a window must leave, after the answer and an action's fixed
+// instructions, for the code and its context: below it prompts hold too little to be useful.
+const MinPromptRoom = 256
+
+// Room says how much of a window is left for code and context in model's prompts: the window
+// minus maxTokens minus the longest fixed part of a prompt (an action's system prompt and
+// message layout, or the FIM format). It asks the server like [Prompter.Limits].
+func (p *Prompter) Room(model string, chat bool) (lim Limits, fixed, room int) {
+	lim = p.Limits(model)
+	cn := p.counter
+	if chat {
+		for _, a := range Actions() {
+			var sb, ub bytes.Buffer
+			d := p.data(a, ActionInput{Language: "go", Path: "a.go", Code: "x"})
+			if p.tmpl[a].Execute(&sb, d) != nil || p.tmpl["user"].Execute(&ub, d) != nil {
+				continue
+			}
+			fixed = max(fixed, lim.Tokens(cn, sb.String()+ub.String())+2*chatOverhead)
+		}
+	} else {
+		fam := FamilyForModel(model, p.cfg.FIM)
+		fixed = lim.Tokens(cn, fam.overhead(FIMInput{Path: "a.go", Language: "go"}))
+		if fam == FamilyChat {
+			var sb bytes.Buffer
+			if p.tmpl["complete"].Execute(&sb, p.data("complete", ActionInput{Language: "go", Path: "a.go"})) == nil {
+				fixed = lim.Tokens(cn, sb.String()) + 2*chatOverhead
+			}
+		}
+	}
+	return lim, fixed, lim.Window - p.cfg.MaxTokens - fixed
+}

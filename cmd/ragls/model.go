@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -146,6 +147,32 @@ func runComplete(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// doctorWindows reports each prompting model's context window, the token ratio ragls counts
+// with, and the budget prompts get; a window too small for the settings is a problem.
+func doctorWindows(ctx context.Context, w io.Writer, cfg prompts.Config, client *prompts.Client, probe prompts.ProbeResult, good, bad func(string, ...any)) {
+	p, err := prompts.NewPrompter(cfg)
+	if err != nil {
+		bad("%v", err)
+		return
+	}
+	p.Use(client)
+	for _, c := range probe.Checks {
+		if c.Err != nil || (c.Role != "chat" && c.Role != "completion") {
+			continue
+		}
+		lim, fixed, room := p.Room(c.Model, c.Role == "chat")
+		fmt.Fprintf(w, "    %s model %s: window %d tokens (%s); counts %.2f× cl100k (%s) + %.0f%% margin\n",
+			c.Role, c.Model, lim.Window, lim.WindowSource, lim.Ratio, lim.RatioSource, (prompts.TokenMargin-1)*100)
+		switch {
+		case room < prompts.MinPromptRoom:
+			bad("%s model %s: the window of %d tokens leaves %d for code and context after maxTokens %d and the %d-token instructions (need %d): raise the model's context (Ollama: PARAMETER num_ctx or OLLAMA_CONTEXT_LENGTH) or lower maxTokens",
+				c.Role, c.Model, lim.Window, max(room, 0), cfg.MaxTokens, fixed, prompts.MinPromptRoom)
+		default:
+			good("%s prompts: budget %d tokens (window %d − answer %d), %d of them for code and context", c.Role, lim.Window-cfg.MaxTokens, lim.Window, cfg.MaxTokens, room)
+		}
+	}
+}
+
 func runDoctor(ctx context.Context, e env, args []string) error {
 	fs := newFlags("doctor", e)
 	root := fs.String("root", ".", "workspace root whose index to check")
@@ -181,14 +208,30 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		bad("%v", err)
 	}
+	// Only what the settings use is checked: the index embeds with the built-in embedder
+	// unless RAGLS_EMBEDDER=model, and then the embedding model is never asked for.
+	modelEmbeddings := strings.EqualFold(e.getenv("RAGLS_EMBEDDER"), "model")
+	embeddings := "built-in (RAGLS_EMBEDDER=model would use " + cfg.EmbeddingModel + ")"
+	if modelEmbeddings {
+		embeddings = cfg.EmbeddingModel + " (RAGLS_EMBEDDER=model)"
+	}
 	fmt.Fprintf(w, "    model URL %s; chat %s; completion %s (FIM: %s); embeddings %s\n",
-		cfg.BaseURL, cfg.ChatModel, cfg.CompletionModel, prompts.FamilyForModel(cfg.CompletionModel, cfg.FIM), cfg.EmbeddingModel)
-	fmt.Fprintf(w, "    context window %d tokens, max output %d, timeout %s\n", cfg.ContextWindow, cfg.MaxTokens, cfg.Timeout)
+		cfg.BaseURL, cfg.ChatModel, cfg.CompletionModel, prompts.FamilyForModel(cfg.CompletionModel, cfg.FIM), embeddings)
+	window := "from the server"
+	if cfg.ContextWindow > 0 {
+		window = fmt.Sprintf("%d tokens (contextWindow setting)", cfg.ContextWindow)
+	}
+	fmt.Fprintf(w, "    context window %s, max output %d, timeout %s\n", window, cfg.MaxTokens, cfg.Timeout)
 
 	fmt.Fprintln(w, "Model server")
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	probe := prompts.NewClient(cfg, nil).Probe(pctx)
+	probeCfg := cfg
+	if !modelEmbeddings {
+		probeCfg.EmbeddingModel = ""
+	}
+	client := prompts.NewClient(probeCfg, nil)
+	probe := client.Probe(pctx)
 	switch {
 	case !probe.Reachable:
 		bad("%v", probe.Err)
@@ -211,6 +254,7 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 				good("%s model %s answers in %d ms", c.Role, c.Model, c.Latency.Milliseconds())
 			}
 		}
+		doctorWindows(pctx, w, cfg, client, probe, good, bad)
 	}
 
 	fmt.Fprintln(w, "Index")

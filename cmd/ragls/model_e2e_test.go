@@ -66,10 +66,20 @@ func TestDoctorAgainstRealServer(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("doctor exit %d:\n%s%s", code, out, errOut)
 	}
-	for _, want := range []string{"Ollama", "chat model", "completion model", "embedding model", " ms", "All is well"} {
+	for _, want := range []string{"Ollama", "chat model", "completion model", "embeddings built-in", " ms", "All is well",
+		"window 2048 tokens (Ollama /api/ps", "× cl100k", "chat prompts: budget 1536 tokens"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}
+	}
+	// The default embedding model is not on the server, and the built-in embedder never asks for it.
+	if strings.Contains(out, "embedding model") {
+		t.Errorf("doctor checked the embedding model the settings do not use:\n%s", out)
+	}
+	// A window too small for the answer and the instructions is a problem.
+	code, out, _ = runWithModel(t, dir, `{"contextWindow": 900}`, "doctor", "--root", dir)
+	if code != 1 || !strings.Contains(out, "leaves") || !strings.Contains(out, "window of 900 tokens") {
+		t.Errorf("doctor with contextWindow 900 and maxTokens 512: exit %d\n%s", code, out)
 	}
 }
 
