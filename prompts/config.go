@@ -26,7 +26,8 @@ type Config struct {
 	ChatModel       string        // explain, document, refactor, fix, test, chat
 	CompletionModel string        // fill-in-the-middle completion; a base (not instruct) model works best
 	EmbeddingModel  string        // vectors for repository search
-	Timeout         time.Duration // bounds one whole request, streaming included
+	Timeout         time.Duration // bounds a non-streamed answer, and a stream's first byte (see Timeouts)
+	Timeouts        Timeouts      // the stages of a request; zero fields take the defaults
 	MaxTokens       int           // output tokens per request
 	Temperature     float32       // 0 is greedy and is sent as 0, not omitted
 	Stop            []string      // extra stop sequences, added to the FIM family's own
@@ -54,6 +55,27 @@ const (
 	DefaultTemperature     = 0.2
 	DefaultContextWindow   = 0
 )
+
+// Timeouts are the limits of each stage of a request (see [DefaultIdleTimeout] and the
+// constants beside it for why there are several). Zero fields take the defaults.
+type Timeouts struct {
+	FirstByte  time.Duration // a stream's first byte; never longer than Config.Timeout
+	Idle       time.Duration // between the bytes of a stream
+	Completion time.Duration // a whole completion
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.FirstByte <= 0 {
+		t.FirstByte = DefaultFirstByteTimeout
+	}
+	if t.Idle <= 0 {
+		t.Idle = DefaultIdleTimeout
+	}
+	if t.Completion <= 0 {
+		t.Completion = DefaultCompletionTimeout
+	}
+	return t
+}
 
 // DefaultConfig returns the settings for a stock Ollama on this machine.
 func DefaultConfig() Config {

@@ -117,9 +117,10 @@ func listed(names []string, model string) bool {
 // llama.cpp's /props, vLLM's /version and LM Studio's /api/v0/models, all on the configured host.
 func (c *Client) serverKind(ctx context.Context) (kind, version string) {
 	root := strings.TrimSuffix(strings.TrimRight(c.cfg.BaseURL, "/"), "/v1")
+	// One bound for all the questions: a server that accepts and never answers costs 2 s once.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	get := func(path string) map[string]any {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+path, nil)
 		if err != nil {
 			return nil

@@ -51,7 +51,7 @@ const (
 const (
 	windowTTL      = time.Minute
 	provisionalTTL = 5 * time.Second
-	failedTTL      = 10 * time.Second
+	failedTTL      = 30 * time.Second
 	// discoveryTimeout bounds asking the server about a model, model loading included (the
 	// calibration probe may have to wait for it); afterwards the assumed limits are used.
 	discoveryTimeout = 20 * time.Second
@@ -172,7 +172,7 @@ func (c *Client) discover(ctx context.Context, model string, f *modelFacts) (Lim
 	case ServerLMStudio:
 		w = c.lmStudioWindow(ctx, model)
 	}
-	if len(f.ratios) == 0 {
+	if len(f.ratios) == 0 && kind != "" {
 		c.calibrate(ctx, kind, model, f)
 	}
 	if len(f.ratios) > 0 {
