@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"ragls/indexer"
 )
 
 // runCLI runs ragls in-process with a private cache and returns its exit status and output.
@@ -174,5 +177,37 @@ func TestParsePosition(t *testing.T) {
 		if (err != nil) != tt.wantErr || f != tt.file || l != tt.line || c != tt.col {
 			t.Errorf("parsePosition(%q) = %q %d %d %v", tt.in, f, l, c, err)
 		}
+	}
+}
+
+// TestJSONKeepsInvalidUTF8NamesApart: two files whose names differ only in bytes that are not
+// UTF-8 stay distinguishable in --json output.
+func TestJSONKeepsInvalidUTF8NamesApart(t *testing.T) {
+	names := []string{"caf\xe9.go", "caf\xe8.go", "café.go"}
+	var hits []indexer.Hit
+	for _, n := range names {
+		hits = append(hits, indexer.Hit{Chunk: indexer.Chunk{Path: n}})
+	}
+	items := toItems(hits)
+	seen := map[string]bool{}
+	for i, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back item
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if seen[back.Path] {
+			t.Errorf("two names print as %q", back.Path)
+		}
+		seen[back.Path] = true
+		if utf8.ValidString(names[i]) != (len(back.PathBytes) == 0) || (len(back.PathBytes) > 0 && string(back.PathBytes) != names[i]) {
+			t.Errorf("%q: path_bytes %q", back.Path, back.PathBytes)
+		}
+	}
+	if items[0].Path != `caf\xe9.go` || string(items[0].PathBytes) != "caf\xe9.go" || items[2].Path != "café.go" {
+		t.Errorf("items: %+v", items)
 	}
 }
