@@ -211,3 +211,47 @@ func TestJSONKeepsInvalidUTF8NamesApart(t *testing.T) {
 		t.Errorf("items: %+v", items)
 	}
 }
+
+func TestCLIPositionsPastTheEnd(t *testing.T) {
+	dir := testRepo(t) // lib/math.go has 6 lines
+	file := filepath.Join(dir, "lib/math.go")
+	for _, args := range [][]string{
+		{"explain", "--root", dir, file + ":7"},
+		{"explain", "--root", dir, file + ":4-99"},
+		{"complete", "--root", dir, file + ":99:1"},
+		{"complete", "--root", dir, file + ":4:500"},
+		{"context", "--root", dir, file + ":99:1"},
+	} {
+		code, out, errOut := runCLI(t, dir, "", args...)
+		if code == 0 || !strings.Contains(errOut, "past its end") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	// The position just after the last line's newline is a real place to complete.
+	if code, _, errOut := runCLI(t, dir, "", "complete", "--root", dir, "--prompt", file+":7:1"); code != 0 {
+		t.Errorf("complete at the end of the file: exit %d %s", code, errOut)
+	}
+}
+
+func TestCLIFindsTheProjectRoot(t *testing.T) {
+	dir := testRepo(t)
+	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(dir, "app"))
+	code, out, errOut := runCLI(t, dir, "", "search", "--json", "Scale multiplies")
+	if code != 0 || !strings.Contains(out, `"path":"lib/math.go"`) {
+		t.Errorf("search from a subdirectory did not search the project: exit %d %s %s", code, out, errOut)
+	}
+	// A FILE relative to the subdirectory is found from there.
+	code, out, errOut = runCLI(t, dir, "", "context", "--json", "main.go:6:10")
+	if code != 0 || !strings.Contains(out, "lib/math.go") {
+		t.Errorf("context for main.go from app/: exit %d %s %s", code, out, errOut)
+	}
+	// With --root, a relative FILE that is not here is taken relative to the root.
+	t.Chdir(t.TempDir())
+	code, out, errOut = runCLI(t, dir, "", "context", "--root", dir, "--json", "app/main.go:6:10")
+	if code != 0 || !strings.Contains(out, "lib/math.go") {
+		t.Errorf("context --root DIR app/main.go from elsewhere: exit %d %s %s", code, out, errOut)
+	}
+}

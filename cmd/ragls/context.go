@@ -17,7 +17,7 @@ import (
 
 func runContext(ctx context.Context, e env, args []string) error {
 	fs := newFlags("context", e)
-	root := fs.String("root", ".", "indexed directory")
+	root := fs.String("root", "", "indexed directory"+rootUsage)
 	budget := fs.Int("budget", 1024, "token budget for the context")
 	asJSON := fs.Bool("json", false, "print the context as JSON")
 	batch := fs.Bool("batch", false, "read JSON lines {path, line, col, content?} on stdin, write one JSON line each")
@@ -34,6 +34,8 @@ func runContext(ctx context.Context, e env, args []string) error {
 	case !*batch && len(pos) != 1:
 		return usageError{"give one FILE:LINE:COL"}
 	}
+	rootGiven := *root != ""
+	*root = findRoot(*root)
 	s, r, err := openRoot(e, *root)
 	if err != nil {
 		return err
@@ -49,7 +51,7 @@ func runContext(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	res, err := contextAt(ctx, s, r, file, line, col, nil, *budget)
+	res, err := contextAt(ctx, s, r, resolveFile(*root, rootGiven, file), line, col, nil, *budget)
 	if err != nil {
 		return err
 	}
@@ -112,6 +114,9 @@ func contextAt(ctx context.Context, eng *engine.Engine, r *workspace.Root, file 
 			req.Content, req.HasContent = string(b), true
 			text = string(b)
 		}
+	}
+	if err := checkPosition(file, text, line, col); err != nil {
+		return indexer.ContextResult{}, err
 	}
 	req.Offset = indexer.Offset(text, line, col)
 	return r.Index.Context(ctx, req)

@@ -52,7 +52,7 @@ func openDocument(ctx context.Context, e env, root, file string) (*engine.Engine
 
 func runExplain(ctx context.Context, e env, args []string) error {
 	fs := newFlags("explain", e)
-	root := fs.String("root", ".", "workspace root")
+	root := fs.String("root", "", "workspace root"+rootUsage)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -64,11 +64,17 @@ func runExplain(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	rootGiven := *root != ""
+	*root = findRoot(*root)
+	file = resolveFile(*root, rootGiven, file)
 	eng, doc, err := openDocument(ctx, e, *root, file)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	if err := checkLines(file, doc.Text, from, to); err != nil {
+		return err
+	}
 	start := indexer.Offset(doc.Text, from, 1)
 	end := start
 	if to > 0 {
@@ -108,7 +114,7 @@ func parseLineRange(s string) (file string, from, to int, err error) {
 
 func runComplete(ctx context.Context, e env, args []string) error {
 	fs := newFlags("complete", e)
-	root := fs.String("root", ".", "workspace root")
+	root := fs.String("root", "", "workspace root"+rootUsage)
 	showPrompt := fs.Bool("prompt", false, "print the prompt that would be sent instead of asking the model")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -121,11 +127,17 @@ func runComplete(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	rootGiven := *root != ""
+	*root = findRoot(*root)
+	file = resolveFile(*root, rootGiven, file)
 	eng, doc, err := openDocument(ctx, e, *root, file)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	if err := checkPosition(file, doc.Text, line, col); err != nil {
+		return err
+	}
 	off := indexer.Offset(doc.Text, line, col)
 	if *showPrompt {
 		p, err := eng.CompletionPrompt(ctx, doc, off)
@@ -175,7 +187,7 @@ func doctorWindows(ctx context.Context, w io.Writer, cfg prompts.Config, client 
 
 func runDoctor(ctx context.Context, e env, args []string) error {
 	fs := newFlags("doctor", e)
-	root := fs.String("root", ".", "workspace root whose index to check")
+	root := fs.String("root", "", "workspace root whose index to check"+rootUsage)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -258,7 +270,7 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 	}
 
 	fmt.Fprintln(w, "Index")
-	s, r, err := openRoot(e, *root)
+	s, r, err := openRoot(e, findRoot(*root))
 	if err != nil {
 		bad("%v", err)
 	} else {

@@ -53,7 +53,7 @@ func escapeInvalid(s string) string {
 
 func runSearch(ctx context.Context, e env, args []string) error {
 	fs := newFlags("search", e)
-	root := fs.String("root", ".", "indexed directory")
+	root := fs.String("root", "", "indexed directory"+rootUsage)
 	k := fs.Int("k", 10, "number of results")
 	asJSON := fs.Bool("json", false, "print results as JSON")
 	pos, err := parseFlags(fs, args)
@@ -67,7 +67,7 @@ func runSearch(ctx context.Context, e env, args []string) error {
 	if *k <= 0 {
 		return usageError{"-k must be positive"}
 	}
-	s, r, err := openRoot(e, *root)
+	s, r, err := openRoot(e, findRoot(*root))
 	if err != nil {
 		return err
 	}
