@@ -235,11 +235,46 @@ type Prompt struct {
 	Stop      []string  // the family's stop tokens, then Config.Stop
 	MaxTokens int
 	Tokens    int // estimated prompt tokens, margin included
+	// Multiline is false where only the rest of the line fits (see [Multiline]); the prompt
+	// then stops at the line's end.
+	Multiline bool
 
 	// What the budget left out, for logs and tests.
 	PrefixDropped int // bytes cut from the top of the prefix
 	SuffixDropped int // bytes cut from the bottom of the suffix
 	Snippets      int // snippets included
+}
+
+// singleLineTokens bounds a completion that ends at the end of its line.
+const singleLineTokens = 64
+
+// Multiline decides from the cursor's syntax whether a completion may span lines: where a
+// block is being opened (the line before the cursor ends with "{", ":", "(", "[", "=>", "->",
+// "do" or "then") or the cursor's line is empty. Elsewhere, in the middle or at the end of a
+// statement, the rest of one line is what the user expects, and a multi-line answer would
+// only have to be deleted. Text after the cursor that only closes brackets does not count.
+func Multiline(prefix, suffix string) bool {
+	line := prefix[strings.LastIndexByte(prefix, '\n')+1:]
+	rest, _, _ := strings.Cut(suffix, "\n")
+	rest = strings.TrimSpace(rest)
+	if strings.Trim(rest, ")]};,") != "" {
+		return false // the cursor is inside a line that goes on
+	}
+	before := strings.TrimRight(line, " \t")
+	if before == "" {
+		return true
+	}
+	for _, opener := range []string{"{", ":", "(", "[", "=>", "->"} {
+		if strings.HasSuffix(before, opener) {
+			return true
+		}
+	}
+	for _, word := range []string{"do", "then", "else"} {
+		if before == word || strings.HasSuffix(before, " "+word) || strings.HasSuffix(before, "\t"+word) {
+			return true
+		}
+	}
+	return false
 }
 
 // Budget shares of the prompt budget (the context window minus the output and the format's fixed
@@ -322,7 +357,15 @@ func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 	out.Snippets = len(chosen)
 	out.PrefixDropped = len(in.Prefix) - len(prefix)
 	out.SuffixDropped = len(in.Suffix) - len(suffix)
-	out.Stop = append(append([]string(nil), fam.StopTokens()...), p.cfg.Stop...)
+	out.Stop = append([]string(nil), fam.StopTokens()...)
+	out.Multiline = Multiline(in.Prefix, in.Suffix)
+	if !out.Multiline {
+		// The rest of this line is all that fits here: stop at its end, and ask for no more
+		// tokens than a line holds, which also answers sooner.
+		out.Stop = append(out.Stop, "\n")
+		out.MaxTokens = min(out.MaxTokens, singleLineTokens)
+	}
+	out.Stop = append(out.Stop, p.cfg.Stop...)
 
 	if fam == FamilyChat {
 		d := p.data("complete", ActionInput{Language: in.Language, Path: in.Path, Snippets: chosen})
