@@ -54,6 +54,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("embedding width %d is not a multiple of the %d heads", c.Embedding, c.Heads)
 	case c.Heads%c.KVHeads != 0:
 		return fmt.Errorf("%d heads are not a multiple of the %d key/value heads", c.Heads, c.KVHeads)
+	case c.Embedding < 16:
+		return fmt.Errorf("embedding width %d is too small (at least 16)", c.Embedding)
 	case (c.Embedding/c.Heads)%2 != 0:
 		return fmt.Errorf("head width %d must be even for rotary embeddings", c.Embedding/c.Heads)
 	}
@@ -186,14 +188,30 @@ func Write(w io.Writer, cfg Config) error {
 	// blocks' weights are small enough to leave it dominant, and the output projection scores
 	// text pieces up and the other tokens down along it. The model then writes printable text,
 	// and (as tests rely on) never stops by itself before max_tokens.
+	//
+	// With the blocks this weak the model is in effect a bigram table, and it is built to
+	// cycle: each text piece belongs to one of `cycle` classes and prefers a successor of the
+	// next class, the last class being the quote pieces. So every few tokens it writes a '"',
+	// which ends a JSON string: under a JSON schema (structured outputs) its answers are short
+	// valid objects instead of one string that never closes.
+	const cycle = 8
+	class := func(t int) int {
+		switch tokens[t] {
+		case "\"", "▁\"":
+			return cycle - 1
+		}
+		return t % (cycle - 1)
+	}
 	emb := normal(nv*d, 0.5)
 	for t := 0; t < nv; t++ {
 		emb[t*d] = 4
+		emb[t*d+1+class(t)] += 3
 	}
 	out := normal(nv*d, 0.3)
 	for t := 0; t < nv; t++ {
 		if types[t] == typeNormal {
 			out[t*d] = 1
+			out[t*d+1+(class(t)+cycle-1)%cycle] += 2
 		} else {
 			out[t*d] = -1
 		}
