@@ -68,16 +68,18 @@ func (e *Engine) Context(ctx context.Context, doc Doc, offset int, o ContextOpti
 		e.tellSecret(doc.Path)
 		return out, fmt.Errorf("%s: %w", filepath.Base(doc.Path), ErrSecret)
 	}
-	cfg, _, _ := e.model.current()
+	cfg, _, prompter := e.model.current()
 	var counter indexer.TokenCounter
 	switch o.Purpose {
 	case ForAction:
-		out.Budget, out.SourceTimeout = max(cfg.ContextWindow/3, 256), 100*time.Millisecond
+		// A third of the model's window (as the server reports it) for repository context
+		// leaves room for the code and the answer.
+		out.Budget, out.SourceTimeout = max(prompter.Limits(cfg.ChatModel).Window/3, 256), 100*time.Millisecond
 		counter, out.Counter = e.model.counter, "tokenizer"
 	default:
 		// Packed with the cheap estimate: BuildCompletion counts the snippets it keeps with the
 		// real tokenizer and drops what does not fit, so counting them twice buys nothing.
-		out.Budget, out.SourceTimeout = max(cfg.ContextWindow/4, 128), contextTimeout
+		out.Budget, out.SourceTimeout = max(prompter.Limits(cfg.CompletionModel).Window/4, 128), contextTimeout
 		out.Counter = "estimate (4 bytes a token)"
 	}
 	if o.Budget > 0 {

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -55,6 +57,9 @@ func (e *Engine) Hover(ctx context.Context, doc Doc, offset int) (Hover, error) 
 	}
 	r, rel := pl.Root, pl.Rel
 	defs := r.Index.Definitions(name, rel, qual)
+	if qual == "" {
+		defs = reachable(defs, rel, doc.Text[:start], name)
+	}
 	if len(defs) == 0 {
 		return Hover{}, ctx.Err()
 	}
@@ -100,6 +105,37 @@ func (e *Engine) Hover(ctx context.Context, doc Doc, offset int) (Hover, error) 
 	}
 	b.WriteString("\n")
 	return Hover{Markdown: b.String(), Start: start, End: end}, nil
+}
+
+// reachable drops definitions an unqualified name cannot mean. In Go it names something of its
+// own package (a directory), never another package's definition. In other languages a name the
+// file itself binds before the cursor (an assignment, a parameter, a loop variable) is that
+// local binding, not a definition of the same name elsewhere.
+func reachable(defs []indexer.Symbol, rel, before, name string) []indexer.Symbol {
+	var keep func(d indexer.Symbol) bool
+	if indexer.LangOf(rel) == "go" {
+		dir := path.Dir(rel)
+		keep = func(d indexer.Symbol) bool { return path.Dir(d.Path) == dir }
+	} else if bindsLocally(before, name) {
+		keep = func(d indexer.Symbol) bool { return d.Path == rel }
+	} else {
+		return defs
+	}
+	out := defs[:0:0]
+	for _, d := range defs {
+		if keep(d) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// bindsLocally reports whether text binds name as a variable: "name =", "let/const/var name",
+// "for name", or a parameter "(…name…)" followed by a block or arrow on the same line.
+func bindsLocally(text, name string) bool {
+	q := regexp.QuoteMeta(name)
+	re := regexp.MustCompile(`(?m)(^|[^.\w])` + q + `\s*(=[^=]|\+=|,[^\n]*=[^=])|\b(let|const|var|for|as)\s+` + q + `\b|\([^()\n]*\b` + q + `\b[^()\n]*\)\s*(\{|=>|:|->)`)
+	return re.MatchString(text)
 }
 
 // explanations caches the model's explanations of definitions for hovers: the first hover on a

@@ -60,6 +60,7 @@ func (m *modelState) load(editor map[string]any) error {
 	m.mu.Lock()
 	m.editor, m.cfg, m.cfgErr = editor, cfg, cfgErr
 	m.client = prompts.NewClient(cfg, m.opts.HTTPClient)
+	prompter.Use(m.client) // prompts fit the windows the server reports
 	m.prompter = prompter
 	m.mu.Unlock()
 	return cfgErr
@@ -70,6 +71,12 @@ func (m *modelState) current() (prompts.Config, *prompts.Client, *prompts.Prompt
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.cfg, m.client, m.prompter
+}
+
+// limits returns what the prompts for model are fitted to (the server's window for it).
+func (m *modelState) limits(model string) prompts.Limits {
+	_, _, prompter := m.current()
+	return prompter.Limits(model)
 }
 
 // configure applies the editor's settings (a JSON object, possibly {"ragls": {...}}).

@@ -10,6 +10,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"unsafe"
 )
 
@@ -52,7 +55,10 @@ func (x *Index) Save(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("saving index: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	RemoveOrphans(path)
+	// The writer's process id in the name tells a later start which temporary files belong
+	// to a writer that is gone (killed mid-write) and may be removed.
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPrefix(path, os.Getpid())+"*")
 	if err != nil {
 		return fmt.Errorf("saving index: %w", err)
 	}
@@ -83,7 +89,73 @@ func (x *Index) Save(path string) error {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("saving index: %w", err)
 	}
+	// The rename is durable only once the directory entry is: without this a crash can bring
+	// back the old index (or none) after Save returned.
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("saving index: syncing %s: %w", filepath.Dir(path), err)
+	}
 	return nil
+}
+
+func tempPrefix(path string, pid int) string {
+	return filepath.Base(path) + ".tmp-" + strconv.Itoa(pid) + "-"
+}
+
+// syncDir flushes a directory's entries to disk. Systems that cannot open a directory for
+// syncing (Windows) make renames durable themselves, so failing to open it is not an error.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, os.ErrInvalid) && !errors.Is(err, syscall.EINVAL) {
+		return err
+	}
+	return nil
+}
+
+// RemoveOrphans deletes the temporary files that writers of the index at path left behind
+// when they were killed mid-write: whole index contents each, that nothing else removes. A
+// temporary file of a writer that is still running is kept. It returns how many it removed.
+func RemoveOrphans(path string) int {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		name := e.Name()
+		rest, ok := strings.CutPrefix(name, base+".tmp")
+		if !ok || e.IsDir() {
+			continue
+		}
+		// ".tmp-PID-random" since the pid is recorded; older versions wrote ".tmp" + random.
+		if pidText, _, ok := strings.Cut(strings.TrimPrefix(rest, "-"), "-"); ok && strings.HasPrefix(rest, "-") {
+			if pid, err := strconv.Atoi(pidText); err == nil && processAlive(pid) {
+				continue
+			}
+		}
+		if os.Remove(filepath.Join(dir, name)) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// processAlive reports whether a process with this id exists (signal 0 checks without
+// sending anything; EPERM means it exists under another user).
+func processAlive(pid int) bool {
+	if pid == os.Getpid() {
+		return true
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func (x *Index) liveChunksLocked() int {
@@ -190,6 +262,7 @@ func Load(path string, syntax *Syntax, embedder Embedder) (*Index, error) {
 	if embedder == nil {
 		embedder = NewHashEmbedder()
 	}
+	RemoveOrphans(path) // left by a writer killed mid-write; see Save
 	data, err := mapIndexFile(path)
 	if err != nil {
 		return nil, err

@@ -15,7 +15,7 @@ import (
 )
 
 // maxBody bounds the size of one message. The largest legitimate message is a didOpen of a big
-// file; anything beyond this is refused (and skipped) rather than buffered.
+// file; a frame announcing more ends the connection (see readOne) rather than being buffered.
 const maxBody = 64 << 20
 
 // errBadFrame marks a frame that was skipped; the stream is still usable after it.
@@ -80,11 +80,16 @@ func (s *stream) readOne() ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	if length > maxBody {
-		if _, err := io.CopyN(io.Discard, s.in, int64(length)); err != nil {
-			return nil, 0, unexpected(err)
+		// Skipping the body would mean reading up to the announced length, which a client that
+		// lied about it never sends: every later frame would be swallowed and the editor would
+		// wait forever. Say why and end the connection instead; the editor can restart it.
+		s.reply(jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "message of %d bytes exceeds the limit of %d; closing the connection", length, maxBody))
+		err := fmt.Errorf("a message announced %d bytes, over the limit of %d: closing the connection", length, maxBody)
+		s.log.Error("ending the LSP connection", "error", err)
+		if cerr := s.closer.Close(); cerr != nil {
+			s.log.Debug("closing the connection", "error", cerr)
 		}
-		s.reply(jsonrpc2.Errorf(jsonrpc2.InvalidRequest, "message of %d bytes exceeds the limit of %d", length, maxBody))
-		return nil, 0, fmt.Errorf("%w: %d-byte body skipped", errBadFrame, length)
+		return nil, 0, err
 	}
 	// Grow the buffer as bytes arrive, so a header announcing a huge body that never comes costs
 	// nothing.

@@ -23,9 +23,13 @@ import (
 type Counter struct {
 	codec  tokenizer.Codec
 	margin float64
+	cache  *lineCache // shared by the counters [Counter.scaled] derives
+}
 
+// lineCache holds raw counts of recently seen lines.
+type lineCache struct {
 	mu    sync.Mutex
-	lines map[string]int // raw counts of recently seen lines; guarded by mu, at most maxCachedLines
+	lines map[string]int // guarded by mu, at most maxCachedLines
 }
 
 // maxCachedLines bounds the line cache (~10 MB with typical lines); when full it starts over,
@@ -37,45 +41,25 @@ func (c *Counter) rawLine(line string) int {
 	if len(line) > 1024 { // rare, and not worth keeping
 		return c.raw(line)
 	}
-	c.mu.Lock()
-	n, ok := c.lines[line]
-	c.mu.Unlock()
+	lc := c.cache
+	lc.mu.Lock()
+	n, ok := lc.lines[line]
+	lc.mu.Unlock()
 	if ok {
 		return n
 	}
 	n = c.raw(line)
-	c.mu.Lock()
-	if len(c.lines) >= maxCachedLines {
-		clear(c.lines)
+	lc.mu.Lock()
+	if len(lc.lines) >= maxCachedLines {
+		clear(lc.lines)
 	}
-	c.lines[line] = n
-	c.mu.Unlock()
+	lc.lines[line] = n
+	lc.mu.Unlock()
 	return n
 }
 
-// forget empties the line cache; benchmarks use it to measure cold assembly.
-func (c *Counter) forget() {
-	c.mu.Lock()
-	clear(c.lines)
-	c.mu.Unlock()
-}
-
-// TokenMargin is the factor applied to cl100k counts.
-const TokenMargin = 1.15
-
-// NewCounter loads the tokenizer.
-func NewCounter() (*Counter, error) {
-	codec, err := tokenizer.Get(tokenizer.Cl100kBase)
-	if err != nil {
-		return nil, fmt.Errorf("loading the cl100k tokenizer: %w", err)
-	}
-	return &Counter{codec: codec, margin: TokenMargin, lines: make(map[string]int)}, nil
-}
-
-// Count returns the estimated token count of s, margin included. It counts line by line through
-// a cache, because prompts are rebuilt on every keystroke from text that is mostly unchanged;
-// the sum of the lines' counts is within a few percent of (and not below) the count of the whole.
-func (c *Counter) Count(s string) int {
+// rawCounted is the raw cl100k count of s, line by line through the cache.
+func (c *Counter) rawCounted(s string) int {
 	n := 0
 	for s != "" {
 		i := strings.IndexByte(s, '\n') + 1
@@ -85,8 +69,42 @@ func (c *Counter) Count(s string) int {
 		n += c.rawLine(s[:i])
 		s = s[i:]
 	}
-	return c.scale(n)
+	return n
 }
+
+// scaled returns a counter for a model whose tokenizer needs margin times the cl100k count;
+// it shares the tokenizer and the line cache.
+func (c *Counter) scaled(margin float64) *Counter {
+	if margin == c.margin || margin <= 0 {
+		return c
+	}
+	return &Counter{codec: c.codec, margin: margin, cache: c.cache}
+}
+
+// forget empties the line cache; benchmarks use it to measure cold assembly.
+func (c *Counter) forget() {
+	c.cache.mu.Lock()
+	clear(c.cache.lines)
+	c.cache.mu.Unlock()
+}
+
+// TokenMargin is the safety margin applied to token estimates: on cl100k counts until the
+// model's own ratio is known, and on top of that ratio afterwards (see [Limits.Multiplier]).
+const TokenMargin = 1.15
+
+// NewCounter loads the tokenizer.
+func NewCounter() (*Counter, error) {
+	codec, err := tokenizer.Get(tokenizer.Cl100kBase)
+	if err != nil {
+		return nil, fmt.Errorf("loading the cl100k tokenizer: %w", err)
+	}
+	return &Counter{codec: codec, margin: TokenMargin, cache: &lineCache{lines: make(map[string]int)}}, nil
+}
+
+// Count returns the estimated token count of s, margin included. It counts line by line through
+// a cache, because prompts are rebuilt on every keystroke from text that is mostly unchanged;
+// the sum of the lines' counts is within a few percent of (and not below) the count of the whole.
+func (c *Counter) Count(s string) int { return c.scale(c.rawCounted(s)) }
 
 func (c *Counter) scale(n int) int { return int(math.Ceil(float64(n) * c.margin)) }
 
@@ -217,11 +235,46 @@ type Prompt struct {
 	Stop      []string  // the family's stop tokens, then Config.Stop
 	MaxTokens int
 	Tokens    int // estimated prompt tokens, margin included
+	// Multiline is false where only the rest of the line fits (see [Multiline]); the prompt
+	// then stops at the line's end.
+	Multiline bool
 
 	// What the budget left out, for logs and tests.
 	PrefixDropped int // bytes cut from the top of the prefix
 	SuffixDropped int // bytes cut from the bottom of the suffix
 	Snippets      int // snippets included
+}
+
+// singleLineTokens bounds a completion that ends at the end of its line.
+const singleLineTokens = 64
+
+// Multiline decides from the cursor's syntax whether a completion may span lines: where a
+// block is being opened (the line before the cursor ends with "{", ":", "(", "[", "=>", "->",
+// "do" or "then") or the cursor's line is empty. Elsewhere, in the middle or at the end of a
+// statement, the rest of one line is what the user expects, and a multi-line answer would
+// only have to be deleted. Text after the cursor that only closes brackets does not count.
+func Multiline(prefix, suffix string) bool {
+	line := prefix[strings.LastIndexByte(prefix, '\n')+1:]
+	rest, _, _ := strings.Cut(suffix, "\n")
+	rest = strings.TrimSpace(rest)
+	if strings.Trim(rest, ")]};,") != "" {
+		return false // the cursor is inside a line that goes on
+	}
+	before := strings.TrimRight(line, " \t")
+	if before == "" {
+		return true
+	}
+	for _, opener := range []string{"{", ":", "(", "[", "=>", "->"} {
+		if strings.HasSuffix(before, opener) {
+			return true
+		}
+	}
+	for _, word := range []string{"do", "then", "else"} {
+		if before == word || strings.HasSuffix(before, " "+word) || strings.HasSuffix(before, "\t"+word) {
+			return true
+		}
+	}
+	return false
 }
 
 // Budget shares of the prompt budget (the context window minus the output and the format's fixed
@@ -234,13 +287,16 @@ const (
 )
 
 // BuildCompletion assembles the prompt for a completion at a cursor: the FIM format of the
-// model's family (or the chat fallback), fitted to Config.ContextWindow minus Config.MaxTokens.
+// model's family (or the chat fallback), fitted to the model's window (see [Prompter.Limits])
+// minus Config.MaxTokens.
 // The prefix is cut from the top and the suffix from the bottom at line boundaries; snippets are
 // taken best first while they fit and are then written in path order, ahead of the current file,
 // so that the head of the prompt stays byte-identical across keystrokes for the prompt cache.
 func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 	model := pick(in.Model, p.cfg.CompletionModel)
 	fam := FamilyForModel(model, p.cfg.FIM)
+	lim := p.Limits(model)
+	cn := p.counter.scaled(lim.Multiplier())
 	out := Prompt{Family: fam, Model: model, MaxTokens: p.cfg.MaxTokens}
 
 	fi := FIMInput{RepoName: in.RepoName, Path: in.Path, Language: in.Language}
@@ -255,22 +311,22 @@ func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 		if err := p.tmpl["complete_user"].Execute(&user, d); err != nil {
 			return out, fmt.Errorf("template complete_user: %w", err)
 		}
-		overhead = p.counter.Count(sys.String()) + p.counter.Count(user.String()) + 2*chatOverhead
+		overhead = cn.Count(sys.String()) + cn.Count(user.String()) + 2*chatOverhead
 	} else {
-		overhead = p.counter.Count(fam.overhead(fi))
+		overhead = cn.Count(fam.overhead(fi))
 	}
-	avail := p.cfg.ContextWindow - p.cfg.MaxTokens - overhead
+	avail := lim.Window - p.cfg.MaxTokens - overhead
 	if avail <= 0 {
-		return out, fmt.Errorf("contextWindow %d leaves no room for a prompt after maxTokens %d: raise contextWindow or lower maxTokens", p.cfg.ContextWindow, p.cfg.MaxTokens)
+		return out, fmt.Errorf("the context window of %s (%d tokens, %s) leaves no room for a prompt after maxTokens %d: lower maxTokens or give the model a larger window", model, lim.Window, lim.WindowSource, p.cfg.MaxTokens)
 	}
 
 	// Each side is measured line by line only as far as its share, and further only if the
 	// context leaves room, so no line is tokenized that cannot end up in the prompt.
 	pBudget, sBudget := int(float64(avail)*prefixShare), int(float64(avail)*suffixShare)
-	pSpans := p.counter.outward(in.Prefix, true, pBudget, nil)
-	sSpans := p.counter.outward(in.Suffix, false, sBudget, nil)
-	prefix, pn := p.counter.pick(in.Prefix, pSpans, pBudget, true)
-	suffix, sn := p.counter.pick(in.Suffix, sSpans, sBudget, false)
+	pSpans := cn.outward(in.Prefix, true, pBudget, nil)
+	sSpans := cn.outward(in.Suffix, false, sBudget, nil)
+	prefix, pn := cn.pick(in.Prefix, pSpans, pBudget, true)
+	suffix, sn := cn.pick(in.Suffix, sSpans, sBudget, false)
 
 	left := avail - pn - sn
 	var chosen []Snippet
@@ -278,7 +334,7 @@ func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 		if strings.TrimSpace(s.Text) == "" {
 			continue
 		}
-		cost := p.counter.Count(s.Text) + p.counter.Count(s.Path) + snippetOverhead
+		cost := cn.Count(s.Text) + cn.Count(s.Path) + snippetOverhead
 		if cost <= left {
 			chosen = append(chosen, s)
 			left -= cost
@@ -287,21 +343,29 @@ func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 	// Give what the context did not use back to the prefix, then to the suffix.
 	if len(prefix) < len(in.Prefix) && left > 0 {
 		var n int
-		pSpans = p.counter.outward(in.Prefix, true, pn+left, pSpans)
-		prefix, n = p.counter.pick(in.Prefix, pSpans, pn+left, true)
+		pSpans = cn.outward(in.Prefix, true, pn+left, pSpans)
+		prefix, n = cn.pick(in.Prefix, pSpans, pn+left, true)
 		left -= n - pn
 	}
 	if len(suffix) < len(in.Suffix) && left > 0 {
 		var n int
-		sSpans = p.counter.outward(in.Suffix, false, sn+left, sSpans)
-		suffix, n = p.counter.pick(in.Suffix, sSpans, sn+left, false)
+		sSpans = cn.outward(in.Suffix, false, sn+left, sSpans)
+		suffix, n = cn.pick(in.Suffix, sSpans, sn+left, false)
 		left -= n - sn
 	}
 	chosen = stableOrder(chosen)
 	out.Snippets = len(chosen)
 	out.PrefixDropped = len(in.Prefix) - len(prefix)
 	out.SuffixDropped = len(in.Suffix) - len(suffix)
-	out.Stop = append(append([]string(nil), fam.StopTokens()...), p.cfg.Stop...)
+	out.Stop = append([]string(nil), fam.StopTokens()...)
+	out.Multiline = Multiline(in.Prefix, in.Suffix)
+	if !out.Multiline {
+		// The rest of this line is all that fits here: stop at its end, and ask for no more
+		// tokens than a line holds, which also answers sooner.
+		out.Stop = append(out.Stop, "\n")
+		out.MaxTokens = min(out.MaxTokens, singleLineTokens)
+	}
+	out.Stop = append(out.Stop, p.cfg.Stop...)
 
 	if fam == FamilyChat {
 		d := p.data("complete", ActionInput{Language: in.Language, Path: in.Path, Snippets: chosen})

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
@@ -25,14 +26,21 @@ type Client struct {
 	api     *openai.Client
 	http    *http.Client  // guarded; for the few calls go-openai does not offer (probing)
 	backoff time.Duration // delay before the first retry, doubled for the second
+	know    *knowledge    // what the server said about its models
+	counter func() (*Counter, error)
 }
 
 // maxRetries bounds how often a safe failure is retried (so at most maxRetries+1 attempts).
 const maxRetries = 2
 
-// errTimeout is the cancellation cause of the per-call deadline, which tells our own
-// timeout apart from the caller's.
-var errTimeout = errors.New("model request timed out")
+// timeoutCause is the cancellation cause of the per-call deadline, which tells our own
+// timeout apart from the caller's and says which it was.
+type timeoutCause struct {
+	d time.Duration
+	r role
+}
+
+func (t *timeoutCause) Error() string { return "model request timed out after " + t.d.String() }
 
 // NewClient returns a client for cfg. httpClient may be nil for a default one; it is not modified
 // (its Transport is wrapped in a copy). Its Timeout should be zero: cfg.Timeout bounds each call,
@@ -44,7 +52,7 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 	}
 	base := hc.Transport
 	if base == nil {
-		base = http.DefaultTransport
+		base = defaultTransport()
 	}
 	hc.Transport = guard{base: base}
 	oc := openai.DefaultConfig(cfg.APIKey)
@@ -53,7 +61,8 @@ func NewClient(cfg Config, httpClient *http.Client) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), http: &hc, backoff: 250 * time.Millisecond}
+	return &Client{cfg: cfg, api: openai.NewClientWithConfig(oc), http: &hc, backoff: 250 * time.Millisecond,
+		know: &knowledge{}, counter: sync.OnceValues(NewCounter)}
 }
 
 // Config returns the settings the client was made with.
@@ -110,10 +119,17 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 		Stop:   pickStop(req.Stop, c.cfg.Stop),
 		Stream: onDelta != nil,
 	}
+	if oreq.Stream {
+		// The usage tells how many tokens the prompt really cost: see observeUsage.
+		oreq.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	}
 	maxTokens := pickInt(req.MaxTokens, c.cfg.MaxTokens)
+	sent := make([]string, 0, len(req.Messages))
 	for _, m := range req.Messages {
 		oreq.Messages = append(oreq.Messages, openai.ChatCompletionMessage{Role: m.Role, Content: m.Content})
+		sent = append(sent, m.Content)
 	}
+	promptTokens := 0
 	if req.Schema != nil {
 		oreq.ResponseFormat = &openai.ChatCompletionResponseFormat{
 			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
@@ -131,7 +147,9 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 	var res ChatResult
 	var refusal string
 	delivered := false
-	err := c.do(ctx, roleChat, model, "/chat/completions", &delivered, func(ctx context.Context) error {
+	capBytes := answerCap(maxTokens)
+	overall, st := c.stagesFor(roleChat, oreq.Stream, maxTokens)
+	err := c.do(ctx, roleChat, model, "/chat/completions", &delivered, overall, st, func(ctx context.Context) error {
 		// max_tokens goes around go-openai too: its client-side check for OpenAI's reasoning
 		// models refuses max_tokens for any model whose name starts with "o1", "o3", "gpt-5"...,
 		// which a local model may well be called.
@@ -144,8 +162,12 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 			if len(resp.Choices) == 0 {
 				return &ModelError{Kind: KindMalformed, Msg: "the answer has no choices"}
 			}
+			promptTokens = resp.Usage.PromptTokens
 			m := resp.Choices[0].Message
 			res = ChatResult{Text: m.Content, Model: resp.Model, FinishReason: string(resp.Choices[0].FinishReason)}
+			if len(res.Text) > capBytes {
+				res.Text, res.FinishReason = cutAt(res.Text, capBytes), "length"
+			}
 			refusal = m.Refusal
 			return nil
 		}
@@ -170,6 +192,9 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 				return err
 			}
 			res.Model = pick(chunk.Model, res.Model)
+			if chunk.Usage != nil && chunk.Usage.PromptTokens > 0 {
+				promptTokens = chunk.Usage.PromptTokens
+			}
 			if len(chunk.Choices) == 0 {
 				continue // e.g. a usage-only chunk
 			}
@@ -178,10 +203,19 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 				res.FinishReason = string(ch.FinishReason)
 			}
 			refusal += ch.Delta.Refusal
-			if ch.Delta.Content != "" {
-				b.WriteString(ch.Delta.Content)
+			if piece := ch.Delta.Content; piece != "" {
+				full := b.Len()+len(piece) >= capBytes
+				if full {
+					piece = cutAt(piece, capBytes-b.Len())
+				}
+				b.WriteString(piece)
 				delivered = true
-				onDelta(ch.Delta.Content)
+				onDelta(piece)
+				if full {
+					// More than max_tokens can produce: the answer is cut as max_tokens would.
+					res.FinishReason = "length"
+					break
+				}
 			}
 		}
 		res.Text = b.String()
@@ -190,6 +224,7 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 	if err != nil {
 		return res, err
 	}
+	c.observeUsage(model, sent, promptTokens)
 	url := c.url("/chat/completions")
 	switch {
 	case refusal != "":
@@ -224,13 +259,19 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 		Stop:      pickStop(req.Stop, c.cfg.Stop),
 		Stream:    onDelta != nil,
 	}
+	if oreq.Stream {
+		oreq.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
+	}
 	temp := c.cfg.Temperature
 	if req.Temperature != nil {
 		temp = *req.Temperature
 	}
 	var out string
+	promptTokens := 0
 	delivered := false
-	err := c.do(ctx, roleCompletion, model, "/completions", &delivered, func(ctx context.Context) error {
+	capBytes := answerCap(oreq.MaxTokens)
+	overall, st := c.stagesFor(roleCompletion, oreq.Stream, oreq.MaxTokens)
+	err := c.do(ctx, roleCompletion, model, "/completions", &delivered, overall, st, func(ctx context.Context) error {
 		ctx = withBodyFields(ctx, map[string]any{"temperature": temp})
 		if onDelta == nil {
 			resp, err := c.api.CreateCompletion(ctx, oreq)
@@ -240,7 +281,10 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 			if len(resp.Choices) == 0 {
 				return &ModelError{Kind: KindMalformed, Msg: "the answer has no choices"}
 			}
-			out = resp.Choices[0].Text
+			if resp.Usage != nil {
+				promptTokens = resp.Usage.PromptTokens
+			}
+			out = cutAt(resp.Choices[0].Text, capBytes)
 			return nil
 		}
 		stream, err := c.api.CreateCompletionStream(ctx, oreq)
@@ -264,20 +308,33 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 				}
 				return err
 			}
+			if chunk.Usage != nil && chunk.Usage.PromptTokens > 0 {
+				promptTokens = chunk.Usage.PromptTokens
+			}
 			if len(chunk.Choices) == 0 {
 				continue
 			}
 			ch := chunk.Choices[0]
 			finished = finished || ch.FinishReason != ""
-			if ch.Text != "" {
-				b.WriteString(ch.Text)
+			if piece := ch.Text; piece != "" {
+				full := b.Len()+len(piece) >= capBytes
+				if full {
+					piece = cutAt(piece, capBytes-b.Len())
+				}
+				b.WriteString(piece)
 				delivered = true
-				onDelta(ch.Text)
+				onDelta(piece)
+				if full {
+					break
+				}
 			}
 		}
 		out = b.String()
 		return nil
 	})
+	if err == nil {
+		c.observeUsage(model, []string{req.Prompt, req.Suffix}, promptTokens)
+	}
 	return out, err
 }
 
@@ -292,7 +349,8 @@ func (c *Client) Embed(ctx context.Context, texts []string) ([][]float32, error)
 	for start := 0; start < len(texts); start += embedBatch {
 		batch := texts[start:min(start+embedBatch, len(texts))]
 		var vecs [][]float32
-		err := c.do(ctx, roleEmbedding, model, "/embeddings", nil, func(ctx context.Context) error {
+		overall, st := c.stagesFor(roleEmbedding, false, 0)
+		err := c.do(ctx, roleEmbedding, model, "/embeddings", nil, overall, st, func(ctx context.Context) error {
 			resp, err := c.api.CreateEmbeddings(ctx, openai.EmbeddingRequest{Input: batch, Model: openai.EmbeddingModel(model)})
 			if err != nil {
 				return err
@@ -322,7 +380,8 @@ func (c *Client) Embed(ctx context.Context, texts []string) ([][]float32, error)
 // Models lists the model names the server offers.
 func (c *Client) Models(ctx context.Context) ([]string, error) {
 	var names []string
-	err := c.do(ctx, roleNone, "", "/models", nil, func(ctx context.Context) error {
+	overall, st := c.stagesFor(roleNone, false, 0)
+	err := c.do(ctx, roleNone, "", "/models", nil, overall, st, func(ctx context.Context) error {
 		list, err := c.api.ListModels(ctx)
 		if err != nil {
 			return err
@@ -339,9 +398,16 @@ func (c *Client) Models(ctx context.Context) ([]string, error) {
 // do runs one logical call under Config.Timeout, retrying bounded and with backoff when that is
 // safe: the failure is retryable (see ModelError.retryable) and no token has reached the caller
 // (*delivered, nil for calls that do not stream).
-func (c *Client) do(ctx context.Context, r role, model, path string, delivered *bool, call func(context.Context) error) error {
-	ctx, cancel := context.WithTimeoutCause(ctx, c.cfg.Timeout, errTimeout)
-	defer cancel()
+//
+// overall bounds the whole call (0: no bound, for streams, which st's idle timeout watches);
+// st are the limits of each HTTP exchange.
+func (c *Client) do(ctx context.Context, r role, model, path string, delivered *bool, overall time.Duration, st stages, call func(context.Context) error) error {
+	if overall > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, overall, &timeoutCause{overall, r})
+		defer cancel()
+	}
+	ctx = withStages(ctx, st)
 	url := c.url(path)
 	for attempt := 0; ; attempt++ {
 		err := call(ctx)
@@ -365,6 +431,40 @@ func (c *Client) do(ctx context.Context, r role, model, path string, delivered *
 		case <-t.C:
 		}
 	}
+}
+
+// stagesFor returns the overall deadline and the per-exchange limits of a call.
+func (c *Client) stagesFor(r role, stream bool, maxTokens int) (time.Duration, stages) {
+	t := c.cfg.Timeouts.withDefaults()
+	switch {
+	case r == roleCompletion:
+		d := min(t.Completion, c.cfg.Timeout)
+		st := stages{firstByte: d, maxBody: int64(answerCap(maxTokens))*8 + 64<<10, stream: stream, completion: true}
+		if stream {
+			st.idle, st.maxBody = t.Idle, int64(maxTokens+64)*2048
+		}
+		return d, st
+	case stream:
+		return 0, stages{firstByte: min(t.FirstByte, c.cfg.Timeout), idle: t.Idle, maxBody: int64(maxTokens+64) * 2048, stream: true}
+	case r == roleChat:
+		return c.cfg.Timeout, stages{firstByte: c.cfg.Timeout, maxBody: int64(answerCap(maxTokens))*8 + 64<<10}
+	}
+	// Embeddings and model lists: their size follows from what was sent, not max_tokens.
+	return c.cfg.Timeout, stages{firstByte: c.cfg.Timeout}
+}
+
+// cutAt returns the longest prefix of s of at most n bytes that does not split a rune.
+func cutAt(s string, n int) string {
+	if n >= len(s) {
+		return s
+	}
+	if n <= 0 {
+		return ""
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
 }
 
 func (c *Client) url(path string) string { return strings.TrimRight(c.cfg.BaseURL, "/") + path }

@@ -494,7 +494,7 @@ func TestModelsAndProbe(t *testing.T) {
 	if err != nil || len(names) != 2 {
 		t.Fatalf("models %v, err %v", names, err)
 	}
-	p := c.Probe(context.Background())
+	p := c.Probe(context.Background(), true)
 	if !p.Reachable || p.Err != nil || p.Server != ServerOllama || p.Version != "0.17.4" {
 		t.Errorf("probe = %+v", p)
 	}
@@ -533,7 +533,7 @@ func TestProbeUnreachable(t *testing.T) {
 	cfg.BaseURL = closedURL(t)
 	c := NewClient(cfg, nil)
 	c.backoff = time.Millisecond
-	p := c.Probe(context.Background())
+	p := c.Probe(context.Background(), true)
 	if p.Reachable || !errors.Is(p.Err, KindUnreachable) || len(p.Checks) != 0 || p.OK() {
 		t.Errorf("probe = %+v", p)
 	}

@@ -26,12 +26,13 @@ type Config struct {
 	ChatModel       string        // explain, document, refactor, fix, test, chat
 	CompletionModel string        // fill-in-the-middle completion; a base (not instruct) model works best
 	EmbeddingModel  string        // vectors for repository search
-	Timeout         time.Duration // bounds one whole request, streaming included
+	Timeout         time.Duration // bounds a non-streamed answer, and a stream's first byte (see Timeouts)
+	Timeouts        Timeouts      // the stages of a request; zero fields take the defaults
 	MaxTokens       int           // output tokens per request
 	Temperature     float32       // 0 is greedy and is sent as 0, not omitted
 	Stop            []string      // extra stop sequences, added to the FIM family's own
 	FIM             string        // FIM family override ("qwen", "deepseek", ...); "" = from the model name
-	ContextWindow   int           // the model's context length in tokens: prompt + output must fit
+	ContextWindow   int           // overrides the model's context length the server reports (0 = ask the server)
 	TemplatesDir    string        // directory whose *.tmpl files replace the built-in templates
 }
 
@@ -42,9 +43,8 @@ type Config struct {
 //   - qwen2.5-coder:7b-instruct follows the structured-output instructions reliably;
 //   - nomic-embed-text is small (137M) and embeds code and prose well.
 //
-// ContextWindow is 4096 because that is Ollama's default num_ctx, which its OpenAI endpoint cannot
-// change per request: a longer prompt would be cut from the front silently. Raise it together with
-// num_ctx (a Modelfile PARAMETER or OLLAMA_CONTEXT_LENGTH).
+// ContextWindow is 0: the window is read from the server for each model (see [Client.Limits]),
+// because a prompt longer than what the server holds is cut from the front silently.
 const (
 	DefaultBaseURL         = "http://127.0.0.1:11434/v1"
 	DefaultChatModel       = "qwen2.5-coder:7b-instruct"
@@ -53,8 +53,29 @@ const (
 	DefaultTimeout         = 120 * time.Second
 	DefaultMaxTokens       = 512
 	DefaultTemperature     = 0.2
-	DefaultContextWindow   = 4096
+	DefaultContextWindow   = 0
 )
+
+// Timeouts are the limits of each stage of a request (see [DefaultIdleTimeout] and the
+// constants beside it for why there are several). Zero fields take the defaults.
+type Timeouts struct {
+	FirstByte  time.Duration // a stream's first byte; never longer than Config.Timeout
+	Idle       time.Duration // between the bytes of a stream
+	Completion time.Duration // a whole completion
+}
+
+func (t Timeouts) withDefaults() Timeouts {
+	if t.FirstByte <= 0 {
+		t.FirstByte = DefaultFirstByteTimeout
+	}
+	if t.Idle <= 0 {
+		t.Idle = DefaultIdleTimeout
+	}
+	if t.Completion <= 0 {
+		t.Completion = DefaultCompletionTimeout
+	}
+	return t
+}
 
 // DefaultConfig returns the settings for a stock Ollama on this machine.
 func DefaultConfig() Config {
@@ -321,8 +342,8 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("model URL %q is not an http(s) URL; set RAGLS_MODEL_URL, e.g. %s", c.BaseURL, DefaultBaseURL))
 	}
-	if c.ContextWindow <= 0 {
-		errs = append(errs, fmt.Errorf("contextWindow must be positive, not %d", c.ContextWindow))
+	if c.ContextWindow < 0 {
+		errs = append(errs, fmt.Errorf("contextWindow must be positive (or unset, to ask the server), not %d", c.ContextWindow))
 	}
 	if c.MaxTokens <= 0 {
 		errs = append(errs, fmt.Errorf("maxTokens must be positive, not %d", c.MaxTokens))

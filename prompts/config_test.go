@@ -133,8 +133,8 @@ func TestValidate(t *testing.T) {
 		want string
 	}{
 		{func(c *Config) { c.BaseURL = "127.0.0.1:11434" }, "not an http(s) URL"},
-		{func(c *Config) { c.MaxTokens = c.ContextWindow }, "leaves no room"},
-		{func(c *Config) { c.ContextWindow = 0 }, "contextWindow"},
+		{func(c *Config) { c.ContextWindow, c.MaxTokens = 512, 512 }, "leaves no room"},
+		{func(c *Config) { c.ContextWindow = -1 }, "contextWindow"},
 		{func(c *Config) { c.Timeout = 0 }, "timeout"},
 		{func(c *Config) { c.FIM = "gpt" }, "unknown FIM family"},
 	}

@@ -35,13 +35,26 @@
 //	  "temperature":     0.2,
 //	  "stop":            [],
 //	  "fim":             "",
-//	  "contextWindow":   4096,
+//	  "contextWindow":   0,
 //	  "templatesDir":    ""
 //	}
 //
 // "fim" forces a FIM family: qwen, deepseek, starcoder, starcoder2, codellama, codestral,
 // codegemma, granite, or chat (no FIM: completion through a chat prompt). "templatesDir" may start
-// with ~/. Precedence, lowest first: defaults, file, editor, environment.
+// with ~/. "contextWindow" 0 means: ask the server for each model's window (see
+// [Client.Limits]); a number overrides what the server says. "timeoutMs" bounds a non-streamed
+// answer and a stream's first byte (at most 60 s); a stream that stalls for 10 s and a
+// completion that takes 10 s are given up (see [Timeouts]). Precedence, lowest first:
+// defaults, file, editor, environment.
+//
+// # Context windows and tokens
+//
+// Prompts are fitted to the window the server really holds: Ollama's running num_ctx (/api/ps;
+// its OpenAI endpoints ignore options, so ragls fits into what runs rather than sending
+// num_ctx), llama.cpp's /props n_ctx, vLLM's max_model_len, LM Studio's loaded context length.
+// Tokens are counted with cl100k times the model's own ratio, measured with the server's
+// /tokenize (llama.cpp, vLLM) or a one-token probe's usage.prompt_tokens, raised by the usage of
+// later answers, plus a 15% margin, so the server never has to cut a prompt's head.
 //
 // # Servers
 //
@@ -51,8 +64,8 @@
 //
 // Ollama (the default): "modelUrl": "http://127.0.0.1:11434/v1". Model names are Ollama's
 // ("qwen2.5-coder:1.5b-base"); `ollama pull NAME` fetches one. Its OpenAI endpoint cannot set the
-// context length per request, so set "contextWindow" to the model's num_ctx (4096 unless changed
-// with OLLAMA_CONTEXT_LENGTH or a Modelfile). Ollama applies the model's template to
+// context length per request: raise num_ctx with OLLAMA_CONTEXT_LENGTH or a Modelfile and ragls
+// reads it. Ollama applies the model's template to
 // /v1/completions prompts; ragls's FIM prompts assume the template passes the prompt through
 // (true of the -base code models), otherwise set "fim": "chat".
 //
@@ -65,8 +78,8 @@
 // lists them (`lms ls`).
 //
 // vLLM (vllm serve MODEL --port 8000): "modelUrl": "http://127.0.0.1:8000/v1", model names are the
-// served model's Hugging Face name; "apiKey" if started with --api-key. Set "contextWindow" to its
-// --max-model-len.
+// served model's Hugging Face name; "apiKey" if started with --api-key. Its --max-model-len is
+// read from /v1/models.
 //
 // # Templates
 //

@@ -226,10 +226,14 @@ func (c *Client) classify(ctx context.Context, err error, url, model string, r r
 	e := &ModelError{URL: url, Model: model, Err: err}
 	if cerr := ctx.Err(); cerr != nil {
 		e.Err = cerr
+		var tc *timeoutCause
 		switch {
-		case errors.Is(context.Cause(ctx), errTimeout):
+		case errors.As(context.Cause(ctx), &tc):
 			e.Kind = KindTimeout
-			e.Msg = fmt.Sprintf("no complete answer within %s", c.cfg.Timeout)
+			e.Msg = fmt.Sprintf("no complete answer within %s", tc.d)
+			if tc.r == roleCompletion {
+				e.Msg = fmt.Sprintf("the server is too slow for completions: no answer within %s", tc.d)
+			}
 			e.Fix = c.fix(e.Kind, model, r)
 		case errors.Is(cerr, context.DeadlineExceeded):
 			// The caller's own deadline, not Config.Timeout: raising the setting would not help.
@@ -340,6 +344,9 @@ func (c *Client) fix(k ErrorKind, model string, r role) string {
 	case KindRateLimited, KindServer:
 		return "see the model server's log; retry when it has recovered"
 	case KindTimeout:
+		if r == roleCompletion {
+			return "use a smaller or faster completion model (RAGLS_COMPLETION_MODEL); completions wait at most " + c.cfg.Timeouts.withDefaults().Completion.String()
+		}
 		return "raise RAGLS_MODEL_TIMEOUT or use a smaller model"
 	case KindMalformed, KindTruncated, KindContentType:
 		return "check that RAGLS_MODEL_URL points at an OpenAI-compatible server (not a web page or proxy) and see its log"

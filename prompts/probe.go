@@ -54,8 +54,10 @@ func (r ProbeResult) OK() bool {
 // Probe checks the server the way `ragls doctor` needs: is it there, what is it, what does it
 // serve, and does each configured model answer (with latency). It never returns early on a failed
 // model, so the report is complete; each failure is a *ModelError carrying its fix. Recognising the
-// server is best effort: only well-known endpoints on the configured host are asked.
-func (c *Client) Probe(ctx context.Context) ProbeResult {
+// server is best effort: only well-known endpoints on the configured host are asked. The
+// embedding model is checked only when embeddings is set: with the built-in embedder (the
+// default) ragls never asks for it, so its absence is no problem.
+func (c *Client) Probe(ctx context.Context, embeddings bool) ProbeResult {
 	r := ProbeResult{URL: c.cfg.BaseURL}
 	names, err := c.Models(ctx)
 	if err != nil {
@@ -91,7 +93,7 @@ func (c *Client) Probe(ctx context.Context) ProbeResult {
 		}},
 	}
 	for _, ch := range checks {
-		if ch.model == "" {
+		if ch.model == "" || (ch.role == roleEmbedding && !embeddings) {
 			continue
 		}
 		mc := ModelCheck{Role: ch.role.String(), Model: ch.model, Listed: listed(names, ch.model)}
@@ -117,9 +119,10 @@ func listed(names []string, model string) bool {
 // llama.cpp's /props, vLLM's /version and LM Studio's /api/v0/models, all on the configured host.
 func (c *Client) serverKind(ctx context.Context) (kind, version string) {
 	root := strings.TrimSuffix(strings.TrimRight(c.cfg.BaseURL, "/"), "/v1")
+	// One bound for all the questions: a server that accepts and never answers costs 2 s once.
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
 	get := func(path string) map[string]any {
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, root+path, nil)
 		if err != nil {
 			return nil

@@ -2,6 +2,7 @@ package prompts
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -66,6 +67,24 @@ type Prompter struct {
 	cfg     Config
 	counter *Counter
 	tmpl    map[string]*template.Template
+	client  *Client // set by Use: where the models' real limits are learned; nil = the settings only
+}
+
+// Use makes the prompter fit prompts to the limits client learns from its server (see
+// [Client.Limits]) instead of to the settings alone. Call it before sharing the prompter.
+func (p *Prompter) Use(c *Client) { p.client = c }
+
+// Limits returns the limits prompts for model are fitted to. Without a client (see Use) they
+// come from the settings: contextWindow (or the assumed window) and the plain cl100k estimate.
+func (p *Prompter) Limits(model string) Limits {
+	if p.client != nil {
+		return p.client.Limits(context.Background(), model)
+	}
+	lim := Limits{Model: model, Window: p.cfg.ContextWindow, WindowSource: "the contextWindow setting", Ratio: 1, RatioSource: "cl100k estimate"}
+	if lim.Window <= 0 {
+		lim.Window, lim.WindowSource = assumedWindow, "assumed"
+	}
+	return lim
 }
 
 // NewPrompter parses the built-in templates, replaces any that have a file of the same name
@@ -135,7 +154,7 @@ var sampleData = templateData{Action: "explain", Language: "go", Tag: "go", Path
 // cache can reuse it across requests, and uses one user message because some chat templates
 // reject two in a row.
 //
-// The prompt is fitted to Config.ContextWindow minus Config.MaxTokens: snippets are dropped
+// The prompt is fitted to the chat model's window (see [Prompter.Limits]) minus Config.MaxTokens: snippets are dropped
 // lowest-rank first, then Before and After are cut back at line boundaries (Before from the top,
 // After from the bottom). If the selection alone does not fit, the error says by how much.
 func (p *Prompter) Render(action string, in ActionInput) ([]Message, error) {
@@ -151,7 +170,9 @@ func (p *Prompter) Render(action string, in ActionInput) ([]Message, error) {
 	if err := sys.Execute(&sb, d); err != nil {
 		return nil, fmt.Errorf("template %s: %w", action, err)
 	}
-	user, err := p.fitUser(p.tmpl["user"], d, p.counter.Count(sb.String()))
+	lim := p.Limits(p.cfg.ChatModel)
+	cn := p.counter.scaled(lim.Multiplier())
+	user, err := p.fitUser(cn, lim, p.tmpl["user"], d, cn.Count(sb.String()))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", action, err)
 	}
@@ -170,8 +191,8 @@ func (p *Prompter) data(action string, in ActionInput) templateData {
 
 // fitUser renders the user message within the budget left after the system prompt, shedding
 // snippets (lowest rank first) and then surrounding text until it fits.
-func (p *Prompter) fitUser(t *template.Template, d templateData, used int) (string, error) {
-	budget := p.cfg.ContextWindow - p.cfg.MaxTokens - used - chatOverhead
+func (p *Prompter) fitUser(cn *Counter, lim Limits, t *template.Template, d templateData, used int) (string, error) {
+	budget := lim.Window - p.cfg.MaxTokens - used - chatOverhead
 	render := func(d templateData) (string, int, error) {
 		d.Snippets = stableOrder(d.Snippets)
 		var b bytes.Buffer
@@ -179,7 +200,7 @@ func (p *Prompter) fitUser(t *template.Template, d templateData, used int) (stri
 			return "", 0, err
 		}
 		s := b.String()
-		return s, p.counter.Count(s), nil
+		return s, cn.Count(s), nil
 	}
 	// Measure without context first, so each snippet is added only when it fits.
 	base := d
@@ -191,25 +212,25 @@ func (p *Prompter) fitUser(t *template.Template, d templateData, used int) (stri
 	if n > budget {
 		// Surrounding text goes before the selection itself does.
 		over := n - budget
-		base.Before = trimTop(p.counter, base.Before, p.counter.Count(base.Before)-over)
+		base.Before = trimTop(cn, base.Before, cn.Count(base.Before)-over)
 		if s, n, err = render(base); err != nil {
 			return "", err
 		}
 		if n > budget {
-			base.After = trimBottom(p.counter, base.After, p.counter.Count(base.After)-(n-budget))
+			base.After = trimBottom(cn, base.After, cn.Count(base.After)-(n-budget))
 			if s, n, err = render(base); err != nil {
 				return "", err
 			}
 		}
 		if n > budget {
-			return "", fmt.Errorf("the selection needs about %d tokens but the context window leaves %d (contextWindow %d, maxTokens %d): select less or raise contextWindow",
-				n, budget, p.cfg.ContextWindow, p.cfg.MaxTokens)
+			return "", fmt.Errorf("the selection needs about %d tokens but the context window leaves %d (window %d from %s, maxTokens %d): select less or give the model a larger window",
+				n, budget, lim.Window, lim.WindowSource, p.cfg.MaxTokens)
 		}
 	}
 	left := budget - n
 	var keep []Snippet
 	for _, sn := range d.Snippets {
-		cost := p.counter.Count(sn.Text) + snippetOverhead
+		cost := cn.Count(sn.Text) + snippetOverhead
 		if cost <= left {
 			keep = append(keep, sn)
 			left -= cost

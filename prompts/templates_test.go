@@ -79,7 +79,7 @@ func TestRenderErrors(t *testing.T) {
 	}
 	small := testPrompter(t, func(c *Config) { c.ContextWindow, c.MaxTokens = 700, 100 })
 	_, err := small.Render(ActionExplain, ActionInput{Code: strings.Repeat("x := compute(a, b)\n", 400)})
-	if err == nil || !strings.Contains(err.Error(), "select less or raise contextWindow") {
+	if err == nil || !strings.Contains(err.Error(), "select less or give the model a larger window") {
 		t.Errorf("oversized selection: %v", err)
 	}
 }

@@ -43,13 +43,31 @@ func (g guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req = r
 	}
-	resp, err := g.base.RoundTrip(req)
+	var resp *http.Response
+	var err error
+	st, staged := req.Context().Value(stagesKey{}).(stages)
+	if staged {
+		resp, err = watch(g.base, req, st)
+	} else {
+		resp, err = g.base.RoundTrip(req)
+	}
 	if err != nil || resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return resp, err
 	}
 	ct := resp.Header.Get("Content-Type")
 	media, _, _ := mime.ParseMediaType(ct)
 	switch {
+	case staged && st.stream && (media == "application/json" || strings.HasSuffix(media, "+json") || media == "application/x-ndjson"):
+		// go-openai would read a JSON document as a stream without data lines: an "empty
+		// answer" that no rephrasing can fix.
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		resp.Body.Close()
+		return nil, &ModelError{
+			Kind:   KindMalformed,
+			URL:    req.URL.String(),
+			Status: resp.StatusCode,
+			Msg:    fmt.Sprintf("asked for a stream, got %s (%s)", pick(ct, "no content type"), oneLine(string(snippet))),
+		}
 	case media == "text/event-stream":
 		resp.Body = &sseBody{rc: resp.Body}
 	case ct == "", media == "application/json", strings.HasSuffix(media, "+json"), media == "application/x-ndjson":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a private Ollama server on loopback for tests, loads the tiny test
-# model into it as "stories", checks that completions, chat and embeddings
-# answer, and prints the environment for the tests on stdout:
+# model into it as "testmodel", checks that completions, chat, streaming and
+# embeddings answer, and prints the environment for the tests on stdout:
 #
 #   eval "$(bash .ci/ollama/serve.sh)"
 #
@@ -14,7 +14,12 @@
 #   RAGLS_OLLAMA_STATE       state directory: HOME, models, log, pid file
 #                            (default ${TMPDIR:-/tmp}/ragls-ollama-$RAGLS_OLLAMA_PORT)
 #   RAGLS_OLLAMA_NUM_PARALLEL requests served at once (default 1: others queue)
-#   RAGLS_TEST_MODEL_FILE    the GGUF to serve (default <repo>/../shared/models/stories260K.gguf)
+#   RAGLS_TEST_MODEL_FILE    a GGUF to serve instead of the generated one (default: the
+#                            random-weight llama that cmd/ragls-testmodel writes into the state
+#                            directory, with a 2048-token context window)
+#
+# Besides the model's URL and name, stdout exports RAGLS_OLLAMA_LOG (the server's log, where
+# tests look for "truncating input prompt") and RAGLS_TEST_MODEL_CONTEXT (the model's window).
 set -euo pipefail
 
 die() { echo "ollama/serve.sh: $*" >&2; exit 1; }
@@ -26,8 +31,9 @@ repo=$(cd "$here/../.." && pwd)
 bin=${RAGLS_OLLAMA_BIN:-$HOME/.cache/ragls-ci/bin/ollama}
 port=${RAGLS_OLLAMA_PORT:-11435}
 state=${RAGLS_OLLAMA_STATE:-${TMPDIR:-/tmp}/ragls-ollama-$port}
-model_file=${RAGLS_TEST_MODEL_FILE:-$repo/../shared/models/stories260K.gguf}
-model=stories
+model_file=${RAGLS_TEST_MODEL_FILE:-}
+model=testmodel
+context=2048
 host=127.0.0.1:$port
 base=http://$host
 pidfile=$state/ollama.pid
@@ -38,11 +44,19 @@ case $port in
 esac
 command -v curl >/dev/null 2>&1 || die "curl is needed (apt-get install curl)"
 [ -x "$bin" ] || die "no Ollama binary at $bin: run .ci/ollama/build.sh first"
-[ -f "$model_file" ] || die "test model not found at $model_file (set RAGLS_TEST_MODEL_FILE)"
+mkdir -p "$state/home" "$state/models" || die "cannot create $state"
+if [ -z "$model_file" ]; then
+	# The repository's own test model: the same bytes on every run, nothing downloaded.
+	command -v go >/dev/null 2>&1 || die "go is needed to generate the test model"
+	model_file=$state/testmodel.gguf
+	t=$(now_ms)
+	(cd "$repo" && go run ./cmd/ragls-testmodel -o "$model_file" -ctx "$context") ||
+		die "generating the test model with cmd/ragls-testmodel failed"
+	say "test model written to $model_file in $(($(now_ms) - t)) ms"
+fi
+[ -f "$model_file" ] || die "test model not found at $model_file (RAGLS_TEST_MODEL_FILE)"
 [ -r "$model_file" ] || die "test model $model_file is not readable"
 model_file=$(cd "$(dirname "$model_file")" && pwd)/$(basename "$model_file")
-
-mkdir -p "$state/home" "$state/models" || die "cannot create $state"
 
 # The server and the ollama client both read these; HOME keeps Ollama's key
 # and history away from the user's real ~/.ollama.
@@ -123,6 +137,9 @@ fi
 # Greedy, reproducible output: Ollama's default repeat_penalty is 1.1. Note
 # that the OpenAI-compatible endpoints send temperature 1 unless the request
 # sets one, overriding the temperature below.
+# The template puts the system prompt before the user's text, so the server
+# counts (and would truncate) what ragls really sends, and passes a plain
+# /v1/completions prompt through unchanged, as a code model's does.
 # One thread: the model is tiny, and two threads on two cores shared with
 # compilers made generation 100 times slower (threads wait on each other).
 t=$(now_ms)
@@ -132,6 +149,9 @@ FROM $model_file
 PARAMETER repeat_penalty 1
 PARAMETER temperature 0
 PARAMETER num_thread 1
+TEMPLATE """{{- range .Messages }}{{ if eq .Role "system" }}{{ .Content }}
+
+{{ else }}{{ .Content }}{{ end }}{{ end }}"""
 EOF
 "$bin" create "$model" -f "$modelfile" >"$state/create.log" 2>&1 || {
 	cat "$state/create.log" >&2
@@ -156,6 +176,9 @@ check completion /v1/completions \
 check chat /v1/chat/completions \
 	"{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story.\"}],\"max_tokens\":8,\"temperature\":0}" \
 	'"content":"[^"]'
+check streaming /v1/chat/completions \
+	"{\"model\":\"$model\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me a story.\"}],\"max_tokens\":8,\"temperature\":0,\"stream\":true}" \
+	'^data: .*"content":"[^"]'
 check embeddings /v1/embeddings \
 	"{\"model\":\"$model\",\"input\":\"a cat sat on the mat\"}" \
 	'"embedding":\[-?[0-9]'
@@ -163,3 +186,5 @@ check embeddings /v1/embeddings \
 say "ready for tests in $(($(now_ms) - start)) ms; stop with: bash .ci/ollama/stop.sh"
 echo "export RAGLS_TEST_MODEL_URL=$base/v1"
 echo "export RAGLS_TEST_MODEL=$model"
+echo "export RAGLS_OLLAMA_LOG=$log"
+echo "export RAGLS_TEST_MODEL_CONTEXT=$context"

@@ -185,3 +185,82 @@ func relPath(r *workspace.Root, file string) (string, error) {
 	}
 	return filepath.ToSlash(rel), nil
 }
+
+// rootUsage is the help of every --root flag that defaults to the project root.
+const rootUsage = " (default: the enclosing git repository, as git and ripgrep find it, else the current directory)"
+
+// findRoot returns dir when --root gave one, else the nearest directory at or above the
+// current one that holds .git (a directory, or a file in a worktree), else ".".
+func findRoot(dir string) string {
+	if dir != "" {
+		return dir
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for d := cwd; ; {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "."
+		}
+		d = parent
+	}
+}
+
+// resolveFile names the file a command line means: a relative FILE is taken from the current
+// directory, or, when --root was given and no such file is there, from the root.
+func resolveFile(root string, rootGiven bool, file string) string {
+	if filepath.IsAbs(file) || !rootGiven {
+		return file
+	}
+	if _, err := os.Stat(file); err == nil {
+		return file
+	}
+	if cand := filepath.Join(root, file); fileExists(cand) {
+		return cand
+	}
+	return file
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// checkPosition rejects a 1-based line and byte column that are not in text: a position past
+// the end would otherwise be clamped to the end and answered as if it were there.
+func checkPosition(name, text string, line, col int) error {
+	lines := strings.Split(text, "\n")
+	if line > len(lines) {
+		return fmt.Errorf("%s has %d lines; line %d is past its end", name, lineCount(text), line)
+	}
+	if n := len(lines[line-1]); col > n+1 {
+		return fmt.Errorf("%s:%d has %d bytes; column %d is past its end (the last is %d)", name, line, n, col, n+1)
+	}
+	return nil
+}
+
+// checkLines rejects a line range that is not in text.
+func checkLines(name, text string, from, to int) error {
+	n := lineCount(text)
+	if from > n || to > n {
+		return fmt.Errorf("%s has %d lines; line %d is past its end", name, n, max(from, to))
+	}
+	return nil
+}
+
+// lineCount counts lines as editors number them: a final newline ends the last line.
+func lineCount(text string) int {
+	if text == "" {
+		return 0
+	}
+	n := strings.Count(text, "\n")
+	if !strings.HasSuffix(text, "\n") {
+		n++
+	}
+	return n
+}

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"ragls/indexer"
 )
 
 // runCLI runs ragls in-process with a private cache and returns its exit status and output.
@@ -174,5 +177,81 @@ func TestParsePosition(t *testing.T) {
 		if (err != nil) != tt.wantErr || f != tt.file || l != tt.line || c != tt.col {
 			t.Errorf("parsePosition(%q) = %q %d %d %v", tt.in, f, l, c, err)
 		}
+	}
+}
+
+// TestJSONKeepsInvalidUTF8NamesApart: two files whose names differ only in bytes that are not
+// UTF-8 stay distinguishable in --json output.
+func TestJSONKeepsInvalidUTF8NamesApart(t *testing.T) {
+	names := []string{"caf\xe9.go", "caf\xe8.go", "café.go"}
+	var hits []indexer.Hit
+	for _, n := range names {
+		hits = append(hits, indexer.Hit{Chunk: indexer.Chunk{Path: n}})
+	}
+	items := toItems(hits)
+	seen := map[string]bool{}
+	for i, it := range items {
+		b, err := json.Marshal(it)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back item
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if seen[back.Path] {
+			t.Errorf("two names print as %q", back.Path)
+		}
+		seen[back.Path] = true
+		if utf8.ValidString(names[i]) != (len(back.PathBytes) == 0) || (len(back.PathBytes) > 0 && string(back.PathBytes) != names[i]) {
+			t.Errorf("%q: path_bytes %q", back.Path, back.PathBytes)
+		}
+	}
+	if items[0].Path != `caf\xe9.go` || string(items[0].PathBytes) != "caf\xe9.go" || items[2].Path != "café.go" {
+		t.Errorf("items: %+v", items)
+	}
+}
+
+func TestCLIPositionsPastTheEnd(t *testing.T) {
+	dir := testRepo(t) // lib/math.go has 6 lines
+	file := filepath.Join(dir, "lib/math.go")
+	for _, args := range [][]string{
+		{"explain", "--root", dir, file + ":7"},
+		{"explain", "--root", dir, file + ":4-99"},
+		{"complete", "--root", dir, file + ":99:1"},
+		{"complete", "--root", dir, file + ":4:500"},
+		{"context", "--root", dir, file + ":99:1"},
+	} {
+		code, out, errOut := runCLI(t, dir, "", args...)
+		if code == 0 || !strings.Contains(errOut, "past its end") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	// The position just after the last line's newline is a real place to complete.
+	if code, _, errOut := runCLI(t, dir, "", "complete", "--root", dir, "--prompt", file+":7:1"); code != 0 {
+		t.Errorf("complete at the end of the file: exit %d %s", code, errOut)
+	}
+}
+
+func TestCLIFindsTheProjectRoot(t *testing.T) {
+	dir := testRepo(t)
+	if err := os.Mkdir(filepath.Join(dir, ".git"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join(dir, "app"))
+	code, out, errOut := runCLI(t, dir, "", "search", "--json", "Scale multiplies")
+	if code != 0 || !strings.Contains(out, `"path":"lib/math.go"`) {
+		t.Errorf("search from a subdirectory did not search the project: exit %d %s %s", code, out, errOut)
+	}
+	// A FILE relative to the subdirectory is found from there.
+	code, out, errOut = runCLI(t, dir, "", "context", "--json", "main.go:6:10")
+	if code != 0 || !strings.Contains(out, "lib/math.go") {
+		t.Errorf("context for main.go from app/: exit %d %s %s", code, out, errOut)
+	}
+	// With --root, a relative FILE that is not here is taken relative to the root.
+	t.Chdir(t.TempDir())
+	code, out, errOut = runCLI(t, dir, "", "context", "--root", dir, "--json", "app/main.go:6:10")
+	if code != 0 || !strings.Contains(out, "lib/math.go") {
+		t.Errorf("context --root DIR app/main.go from elsewhere: exit %d %s %s", code, out, errOut)
 	}
 }

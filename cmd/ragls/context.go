@@ -17,8 +17,8 @@ import (
 
 func runContext(ctx context.Context, e env, args []string) error {
 	fs := newFlags("context", e)
-	root := fs.String("root", ".", "indexed directory")
-	budget := fs.Int("budget", 0, "token budget for the context (default: the editor's, a quarter of the model's window)")
+	root := fs.String("root", "", "indexed directory"+rootUsage)
+	budget := fs.Int("budget", 0, "token budget for the context (default: the editor's, from the model's window)")
 	timeout := fs.Duration("source-timeout", 0, "time limit of each context source (default: the editor's, 40ms)")
 	asJSON := fs.Bool("json", false, "print the context as JSON")
 	batch := fs.Bool("batch", false, "read JSON lines {path, line, col, content?} on stdin, write one JSON line each")
@@ -36,6 +36,8 @@ func runContext(ctx context.Context, e env, args []string) error {
 	case !*batch && len(pos) != 1:
 		return usageError{"give one FILE:LINE:COL"}
 	}
+	rootGiven := *root != ""
+	*root = findRoot(*root)
 	s, r, err := openRoot(e, *root)
 	if err != nil {
 		return err
@@ -51,7 +53,7 @@ func runContext(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
-	res, err := contextAt(ctx, s, file, line, col, nil, opts)
+	res, err := contextAt(ctx, s, resolveFile(*root, rootGiven, file), line, col, nil, opts)
 	if err != nil {
 		return err
 	}
@@ -120,6 +122,9 @@ func contextAt(ctx context.Context, eng *engine.Engine, file string, line, col i
 			return engine.Context{}, fmt.Errorf("reading %s: %w", file, err)
 		}
 		text = string(b)
+	}
+	if err := checkPosition(file, text, line, col); err != nil {
+		return engine.Context{}, err
 	}
 	doc := engine.Doc{Path: abs, Text: text}
 	return eng.Context(ctx, doc, indexer.Offset(text, line, col), opts)

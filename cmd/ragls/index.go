@@ -14,7 +14,7 @@ import (
 
 func runIndex(ctx context.Context, e env, args []string) error {
 	fs := newFlags("index", e)
-	root := fs.String("root", ".", "directory to index")
+	root := fs.String("root", "", "directory to index"+rootUsage)
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -23,7 +23,7 @@ func runIndex(ctx context.Context, e env, args []string) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
-	s, r, err := openRoot(e, *root)
+	s, r, err := openRoot(e, findRoot(*root))
 	if err != nil {
 		return err
 	}

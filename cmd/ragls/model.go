@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,7 +51,7 @@ func openDocument(ctx context.Context, e env, root, file string) (*engine.Engine
 
 func runExplain(ctx context.Context, e env, args []string) error {
 	fs := newFlags("explain", e)
-	root := fs.String("root", ".", "workspace root")
+	root := fs.String("root", "", "workspace root"+rootUsage)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -62,11 +63,17 @@ func runExplain(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	rootGiven := *root != ""
+	*root = findRoot(*root)
+	file = resolveFile(*root, rootGiven, file)
 	eng, doc, err := openDocument(ctx, e, *root, file)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	if err := checkLines(file, doc.Text, from, to); err != nil {
+		return err
+	}
 	start := indexer.Offset(doc.Text, from, 1)
 	end := start
 	if to > 0 {
@@ -106,7 +113,7 @@ func parseLineRange(s string) (file string, from, to int, err error) {
 
 func runComplete(ctx context.Context, e env, args []string) error {
 	fs := newFlags("complete", e)
-	root := fs.String("root", ".", "workspace root")
+	root := fs.String("root", "", "workspace root"+rootUsage)
 	showPrompt := fs.Bool("prompt", false, "print the prompt that would be sent instead of asking the model")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -119,11 +126,17 @@ func runComplete(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	rootGiven := *root != ""
+	*root = findRoot(*root)
+	file = resolveFile(*root, rootGiven, file)
 	eng, doc, err := openDocument(ctx, e, *root, file)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
+	if err := checkPosition(file, doc.Text, line, col); err != nil {
+		return err
+	}
 	off := indexer.Offset(doc.Text, line, col)
 	if *showPrompt {
 		p, err := eng.CompletionPrompt(ctx, doc, off)
@@ -145,9 +158,35 @@ func runComplete(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
+// doctorWindows reports each prompting model's context window, the token ratio ragls counts
+// with, and the budget prompts get; a window too small for the settings is a problem.
+func doctorWindows(ctx context.Context, w io.Writer, cfg prompts.Config, client *prompts.Client, probe prompts.ProbeResult, good, bad func(string, ...any)) {
+	p, err := prompts.NewPrompter(cfg)
+	if err != nil {
+		bad("%v", err)
+		return
+	}
+	p.Use(client)
+	for _, c := range probe.Checks {
+		if c.Err != nil || (c.Role != "chat" && c.Role != "completion") {
+			continue
+		}
+		lim, fixed, room := p.Room(c.Model, c.Role == "chat")
+		fmt.Fprintf(w, "    %s model %s: window %d tokens (%s); counts %.2f× cl100k (%s) + %.0f%% margin\n",
+			c.Role, c.Model, lim.Window, lim.WindowSource, lim.Ratio, lim.RatioSource, (prompts.TokenMargin-1)*100)
+		switch {
+		case room < prompts.MinPromptRoom:
+			bad("%s model %s: the window of %d tokens leaves %d for code and context after maxTokens %d and the %d-token instructions (need %d): raise the model's context (Ollama: PARAMETER num_ctx or OLLAMA_CONTEXT_LENGTH) or lower maxTokens",
+				c.Role, c.Model, lim.Window, max(room, 0), cfg.MaxTokens, fixed, prompts.MinPromptRoom)
+		default:
+			good("%s prompts: budget %d tokens (window %d − answer %d), %d of them for code and context", c.Role, lim.Window-cfg.MaxTokens, lim.Window, cfg.MaxTokens, room)
+		}
+	}
+}
+
 func runDoctor(ctx context.Context, e env, args []string) error {
 	fs := newFlags("doctor", e)
-	root := fs.String("root", ".", "workspace root whose index to check")
+	root := fs.String("root", "", "workspace root whose index to check"+rootUsage)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -187,14 +226,25 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		bad("%v", err)
 	}
+	// Only what the settings use is checked: the index embeds with the built-in embedder
+	// unless RAGLS_EMBEDDER=model, and then the embedding model is never asked for.
+	modelEmbeddings := strings.EqualFold(e.getenv("RAGLS_EMBEDDER"), "model")
+	embeddings := "built-in (RAGLS_EMBEDDER=model would use " + cfg.EmbeddingModel + ")"
+	if modelEmbeddings {
+		embeddings = cfg.EmbeddingModel + " (RAGLS_EMBEDDER=model)"
+	}
 	fmt.Fprintf(w, "    model URL %s; chat %s; completion %s (FIM: %s); embeddings %s\n",
-		cfg.BaseURL, cfg.ChatModel, cfg.CompletionModel, prompts.FamilyForModel(cfg.CompletionModel, cfg.FIM), cfg.EmbeddingModel)
-	fmt.Fprintf(w, "    context window %d tokens, max output %d, timeout %s\n", cfg.ContextWindow, cfg.MaxTokens, cfg.Timeout)
+		cfg.BaseURL, cfg.ChatModel, cfg.CompletionModel, prompts.FamilyForModel(cfg.CompletionModel, cfg.FIM), embeddings)
+	window := "from the server"
+	if cfg.ContextWindow > 0 {
+		window = fmt.Sprintf("%d tokens (contextWindow setting)", cfg.ContextWindow)
+	}
+	fmt.Fprintf(w, "    context window %s, max output %d, timeout %s\n", window, cfg.MaxTokens, cfg.Timeout)
 
 	fmt.Fprintln(w, "Model server")
 	pctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	probe := client.Probe(pctx)
+	probe := client.Probe(pctx, modelEmbeddings)
 	switch {
 	case !probe.Reachable:
 		bad("%v", probe.Err)
@@ -217,10 +267,11 @@ func runDoctor(ctx context.Context, e env, args []string) error {
 				good("%s model %s answers in %d ms", c.Role, c.Model, c.Latency.Milliseconds())
 			}
 		}
+		doctorWindows(pctx, w, cfg, client, probe, good, bad)
 	}
 
 	fmt.Fprintln(w, "Index")
-	s, r, err := openRoot(e, *root)
+	s, r, err := openRoot(e, findRoot(*root))
 	if err != nil {
 		bad("%v", err)
 	} else {

@@ -5,13 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"ragls/indexer"
 )
 
 // item is the JSON form of a chunk in search and context output.
 type item struct {
-	Path      string  `json:"path"`
+	Path string `json:"path"`
+	// PathBytes is the name's exact bytes (base64) when they are not valid UTF-8: JSON strings
+	// cannot hold such names, and Path then shows each invalid byte as \xNN.
+	PathBytes []byte  `json:"path_bytes,omitempty"`
 	StartLine int     `json:"start_line"`
 	EndLine   int     `json:"end_line"`
 	Kind      string  `json:"kind"`
@@ -23,13 +27,33 @@ func toItems(hits []indexer.Hit) []item {
 	out := make([]item, len(hits))
 	for i, h := range hits {
 		out[i] = item{Path: h.Path, StartLine: h.StartLine, EndLine: h.EndLine, Kind: h.Source, Score: h.Score, Text: h.Text}
+		if !utf8.ValidString(h.Path) {
+			// encoding/json would turn every invalid byte into U+FFFD, so two different
+			// names could print the same.
+			out[i].Path, out[i].PathBytes = escapeInvalid(h.Path), []byte(h.Path)
+		}
 	}
 	return out
 }
 
+// escapeInvalid shows each byte of s that is not part of valid UTF-8 as \xNN.
+func escapeInvalid(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			fmt.Fprintf(&b, "\\x%02x", s[i])
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
 func runSearch(ctx context.Context, e env, args []string) error {
 	fs := newFlags("search", e)
-	root := fs.String("root", ".", "indexed directory")
+	root := fs.String("root", "", "indexed directory"+rootUsage)
 	k := fs.Int("k", 10, "number of results")
 	asJSON := fs.Bool("json", false, "print results as JSON")
 	pos, err := parseFlags(fs, args)
@@ -43,7 +67,7 @@ func runSearch(ctx context.Context, e env, args []string) error {
 	if *k <= 0 {
 		return usageError{"-k must be positive"}
 	}
-	s, r, err := openRoot(e, *root)
+	s, r, err := openRoot(e, findRoot(*root))
 	if err != nil {
 		return err
 	}
