@@ -205,3 +205,18 @@ func TestImportAliases(t *testing.T) {
 		}
 	}
 }
+
+func TestIsTestPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"a/b_test.go": true, "a/b.go": false, "pkg/test_x.py": true, "pkg/x_test.py": true, "pkg/x.py": false,
+		"src/a.test.ts": true, "src/__tests__/a.js": true, "src/a.js": false,
+		"src/main/java/FooTest.java": true, "src/main/java/FooTests.java": true, "x/TestFoo.java": true,
+		"src/test/java/Helper.java": true, "x/Testament.java": false, "x/Foo.java": false,
+		"tests/it.rs": true, "src/lib.rs": false, "lib/x_unittest.cc": true, "lib/x.cc": false,
+		"a/testdata/b.go": true,
+	} {
+		if got := isTestPath(p); got != want {
+			t.Errorf("isTestPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
