@@ -81,28 +81,44 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 		weight float64
 		hits   []scored
 		pinned []uint32 // chunks placed first whatever the fusion says
+		sigs   []Symbol // the signature items numbered from sigBase
 	}
 	var sources []func(context.Context) ranked
 	results := make(chan ranked, 8)
 	sources = append(sources,
 		func(context.Context) ranked {
 			defs, pinned := x.cursorDefinitions(cur, before)
-			return ranked{"definition", weightDefinition, defs, pinned}
+			return ranked{"definition", weightDefinition, defs, pinned, nil}
 		},
 		func(context.Context) ranked {
-			return ranked{"definition", weightCalls, x.fileCalls(cur), nil}
+			return ranked{"definition", weightCalls, x.fileCalls(cur), nil, nil}
+		},
+		func(context.Context) ranked {
+			// The scope and its neighbours number their signatures in one list.
+			hits, sigs := x.scopeSignatures(cur)
+			known := map[string]bool{}
+			for _, d := range sigs {
+				known[d.Name] = true
+			}
+			near, nsigs := x.neighbourSignatures(cur, before, known)
+			for i := range near {
+				near[i].id = sigBase + uint32(len(sigs)+i)
+			}
+			sigs = append(sigs, nsigs...)
+			results <- ranked{"neighbours", weightNeighbours, near, nil, nil}
+			return ranked{"scope", weightScope, hits, nil, sigs}
 		},
 		func(context.Context) ranked {
 			// One BM25 pass ranks both the whole index and the recently changed files.
 			lex, recent := x.similar(cur, queryText, 24)
-			results <- ranked{"recent", weightRecent, recent, nil}
-			return ranked{"lexical", weightLexical, lex, nil}
+			results <- ranked{"recent", weightRecent, recent, nil, nil}
+			return ranked{"lexical", weightLexical, lex, nil, nil}
 		},
 	)
-	expected := len(sources) + 1 // the lexical source also sends the recent list
+	expected := len(sources) + 2 // the lexical source also sends the recent list, the scope its neighbours
 	if semantic(x.embedder) {
 		sources = append(sources, func(ctx context.Context) ranked {
-			return ranked{"semantic", weightSemantic, x.semanticSimilar(ctx, cur, queryText), nil}
+			return ranked{"semantic", weightSemantic, x.semanticSimilar(ctx, cur, queryText), nil, nil}
 		})
 		expected++
 	}
@@ -113,14 +129,20 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 		go func() { results <- src(sctx) }()
 	}
 	f := newFusion()
+	var sigs []Symbol
+	pinned := map[uint32]bool{}
 	for range expected {
 		select {
 		case r := <-results:
 			f.add(r.source, r.weight, r.hits)
+			if r.sigs != nil {
+				sigs = r.sigs
+			}
 			// The function whose arguments are being typed: its signature is what the model
 			// needs most, whatever the other sources agree on.
 			for _, id := range r.pinned {
 				f.score[id] += 1
+				pinned[id] = true
 			}
 		case <-sctx.Done():
 			// A late source is left out; the ones that answered still count.
@@ -129,7 +151,7 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 			return ContextResult{}, ctx.Err()
 		}
 	}
-	return x.pack(cur, f, req), nil
+	return x.pack(cur, f, req, sigs, pinned), nil
 }
 
 // weightCalls weighs the definitions of functions called around the cursor: as much as those

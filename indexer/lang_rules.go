@@ -52,3 +52,11 @@ func isKeyword(s string) bool {
 	}
 	return false
 }
+
+// commentPrefix is how a line comment starts in lang.
+func commentPrefix(lang string) string {
+	if lang == "python" {
+		return "# "
+	}
+	return "// "
+}
