@@ -242,4 +242,3 @@ func (x *Index) defOfChunkLocked(id uint32) (Symbol, bool) {
 	}
 	return Symbol{}, false
 }
-
