@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -217,6 +218,28 @@ func TestIsTestPath(t *testing.T) {
 	} {
 		if got := isTestPath(p); got != want {
 			t.Errorf("isTestPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+// A loaded index keeps its symbol table through the first change: the first upsert turns the
+// loaded form into a map, which once emptied it, and every definition was lost until a rebuild.
+func TestLoadedIndexKeepsDefinitionsAfterUpsert(t *testing.T) {
+	x := newTestIndex(t, nil)
+	file := filepath.Join(t.TempDir(), "test.idx")
+	if err := x.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Load(file, x.syntax, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := y.Upsert(context.Background(), "notes/other.go", []byte("package notes\n\nfunc Other() {}\n"), FileState{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ComputeTotal", "RenderInvoice", "Other"} {
+		if defs := y.Definitions(name, "x.go", ""); len(defs) == 0 {
+			t.Errorf("Definitions(%q) after an upsert on a loaded index: none", name)
 		}
 	}
 }
