@@ -36,7 +36,7 @@ func measure(t *testing.T, lang string, n int) *Report {
 		skipOrFail(t, "no %s code to measure: %v", lang, err)
 	}
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
-		skipOrFail(t, "no %s code to measure at %s (set %s, %s or %s)", lang, root, EnvGoRoot, EnvPython, EnvJS)
+		skipOrFail(t, "no %s code to measure at %s (run scripts/setup, or set %s, %s, %s, %s, %s, %s or %s)", lang, root, EnvGoRoot, EnvPython, EnvJS, EnvRust, EnvJava, EnvC, EnvCPP)
 	}
 	cache := os.Getenv("RAGLS_CACHE_DIR")
 	if cache == "" {

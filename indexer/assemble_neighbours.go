@@ -18,6 +18,9 @@ const weightNeighbours = 1.0
 // maxNeighbourSigs bounds the signatures the source offers.
 const maxNeighbourSigs = 40
 
+// maxNeighbourDefs bounds the definitions a request scores, for the latency's sake.
+const maxNeighbourDefs = 20000
+
 // neighbourLines is how many lines before the cursor give the words names are matched against.
 const neighbourLines = 30
 
@@ -82,15 +85,28 @@ func (x *Index) neighbourSignatures(cur *current, before string, known map[strin
 		}
 		return false
 	}
-	type cand struct {
-		d     *Symbol
-		parts []string
-	}
-	var cands []cand
-	df := map[string]int{}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	// A word's weight is its closeness times its rarity in the index.
+	n := float64(max(x.lex.live, 1))
+	for t, w := range words {
+		df := 1.0
+		if p, ok := x.lex.lookup(t); ok {
+			df += float64(len(p.ids))
+		}
+		words[t] = w * math.Log(1+n/df)
+	}
+	type ranked struct {
+		d     *Symbol
+		score float64
+	}
+	var top []ranked
+	scanned := 0
+	var buf [64]byte
 	for p, f := range x.files {
+		if scanned > maxNeighbourDefs {
+			break
+		}
 		if p == cur.path || (isTestPath(p) && !cur.test) || !inScope(p) {
 			continue
 		}
@@ -99,44 +115,32 @@ func (x *Index) neighbourSignatures(cur *current, before string, known map[strin
 			if !callable(d.Kind) || d.Signature == "" || known[d.Name] || len(d.Name) < 2 {
 				continue
 			}
-			var parts []string
-			emitTerms(d.Name, func(t string) {
-				if !slices.Contains(parts, t) {
-					parts = append(parts, t)
+			scanned++
+			s, parts := 0.0, 0
+			splitIdent(d.Name, func(part string) {
+				if len(part) < minTermLen || len(part) > len(buf) {
+					return
 				}
+				parts++
+				b := buf[:len(part)]
+				for k := 0; k < len(part); k++ {
+					c := part[k]
+					if c >= 'A' && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					b[k] = c
+				}
+				s += words[string(b)]
 			})
-			for _, t := range parts {
-				df[t]++
+			if s == 0 {
+				continue
 			}
-			cands = append(cands, cand{d, parts})
-		}
-	}
-	if len(cands) == 0 {
-		return nil, nil
-	}
-	n := float64(len(cands))
-	type ranked struct {
-		d     *Symbol
-		score float64
-	}
-	var top []ranked
-	for _, c := range cands {
-		s := 0.0
-		for _, t := range c.parts {
-			if w, ok := words[t]; ok {
-				s += w * math.Log(1+n/float64(df[t]))
+			s /= math.Sqrt(float64(max(parts, 1))) // a long name matching one word says less
+			if pathDir(d.Path) == cur.dir {
+				s *= 1.2
 			}
+			top = append(top, ranked{d, s})
 		}
-		if s == 0 {
-			continue
-		}
-		if path.Dir(c.d.Path) == cur.dir {
-			s *= 1.2
-		}
-		if c.d.Container != "" && words[lower(c.d.Container)] > 0 {
-			s *= 1.3 // a method of a type the code is using
-		}
-		top = append(top, ranked{c.d, s})
 	}
 	slices.SortFunc(top, func(a, b ranked) int {
 		switch {

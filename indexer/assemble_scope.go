@@ -21,6 +21,9 @@ const weightScope = 1.6
 // maxScopeSigs bounds the signatures the scope source offers; the budget decides how many fit.
 const maxScopeSigs = 80
 
+// maxScopeRefs is the most definitions a name may have for the scope to pick one.
+const maxScopeRefs = 64
+
 // scopeName is what the buffer says of one identifier.
 type scopeName struct {
 	name      string
@@ -136,8 +139,8 @@ func (x *Index) scopeSignatures(cur *current) ([]scored, []Symbol) {
 			continue
 		}
 		refs := x.syms.lookup(n.name)
-		if len(refs) == 0 {
-			continue
+		if len(refs) == 0 || len(refs) > maxScopeRefs {
+			continue // unknown, or a name like "get" that no file alone can resolve
 		}
 		u := identUse{name: n.name, qualifier: n.qualifier}
 		best, bestScore := -1, math.Inf(-1)
