@@ -95,12 +95,13 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 		},
 		func(context.Context) ranked {
 			// The scope and its neighbours number their signatures in one list.
-			hits, sigs := x.scopeSignatures(cur)
+			used := map[string]bool{}
+			hits, sigs := x.scopeSignatures(cur, used)
 			known := map[string]bool{}
 			for _, d := range sigs {
 				known[d.Name] = true
 			}
-			near, nsigs := x.neighbourSignatures(cur, before, known)
+			near, nsigs := x.neighbourSignatures(cur, before, known, used)
 			for i := range near {
 				near[i].id = sigBase + uint32(len(sigs)+i)
 			}

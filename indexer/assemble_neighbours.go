@@ -13,10 +13,17 @@ import (
 // calls the package's other parse and expr functions).
 
 // weightNeighbours weighs the neighbours' signatures in the fusion.
-const weightNeighbours = 1.0
+const weightNeighbours = 1.4
 
 // maxNeighbourSigs bounds the signatures the source offers.
 const maxNeighbourSigs = 40
+
+// How a neighbour's popularity in the index and its belonging to a type the buffer uses add to
+// the words it shares with the code.
+const (
+	weightPopularity = 0.3
+	weightUsedType   = 1.0
+)
 
 // maxNeighbourDefs bounds the definitions a request scores, for the latency's sake.
 const maxNeighbourDefs = 20000
@@ -26,7 +33,7 @@ const neighbourLines = 30
 
 // neighbourSignatures ranks definitions of the current directory and of imported modules.
 // known holds the names the scope source already offers.
-func (x *Index) neighbourSignatures(cur *current, before string, known map[string]bool) ([]scored, []Symbol) {
+func (x *Index) neighbourSignatures(cur *current, before string, known, used map[string]bool) ([]scored, []Symbol) {
 	// Words of the lines before the cursor, the closer the heavier; and of the enclosing
 	// definition's head, which says what the code is for.
 	words := map[string]float64{}
@@ -100,6 +107,18 @@ func (x *Index) neighbourSignatures(cur *current, before string, known map[strin
 		d     *Symbol
 		score float64
 	}
+	// The types the buffer names bring their files, and their methods, into scope: the receiver's
+	// methods and those of the classes the code already uses.
+	typeFiles := map[string]bool{}
+	for name := range used {
+		if name == "" || name[0] < 'A' || name[0] > 'Z' {
+			continue
+		}
+		x.addTypeFilesLocked(name, typeFiles, 3)
+	}
+	for _, dir := range implicitImports(LangOf(cur.path)) {
+		imports[dir] = true
+	}
 	var top []ranked
 	scanned := 0
 	var buf [64]byte
@@ -107,7 +126,7 @@ func (x *Index) neighbourSignatures(cur *current, before string, known map[strin
 		if scanned > maxNeighbourDefs {
 			break
 		}
-		if p == cur.path || (isTestPath(p) && !cur.test) || !inScope(p) {
+		if p == cur.path || (isTestPath(p) && !cur.test) || !(typeFiles[p] || inScope(p)) {
 			continue
 		}
 		for i := range f.defs {
@@ -132,10 +151,24 @@ func (x *Index) neighbourSignatures(cur *current, before string, known map[strin
 				}
 				s += words[string(b)]
 			})
-			if s == 0 {
-				continue
-			}
 			s /= math.Sqrt(float64(max(parts, 1))) // a long name matching one word says less
+			// How often the index mentions the name: what many files call, this one may too.
+			if len(d.Name) <= len(buf) {
+				b := buf[:len(d.Name)]
+				for k := 0; k < len(d.Name); k++ {
+					c := d.Name[k]
+					if c >= 'A' && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					b[k] = c
+				}
+				if p, ok := x.lex.lookup(string(b)); ok {
+					s += weightPopularity * math.Log(1+float64(len(p.ids)))
+				}
+			}
+			if d.Container != "" && used[d.Container] {
+				s += weightUsedType
+			}
 			if pathDir(d.Path) == cur.dir {
 				s *= 1.2
 			}
@@ -164,4 +197,43 @@ func (x *Index) neighbourSignatures(cur *current, before string, known map[strin
 		syms[i] = *r.d
 	}
 	return out, syms
+}
+
+// addTypeFilesLocked marks the files that define the type name, and those of the classes it
+// extends up to depth levels: their methods are the receiver's too.
+func (x *Index) addTypeFilesLocked(name string, files map[string]bool, depth int) {
+	refs := x.syms.lookup(name)
+	if len(refs) > 4 {
+		return
+	}
+	for _, r := range refs {
+		d := &r.file.defs[r.i]
+		switch d.Kind {
+		case "class", "struct", "interface", "type", "enum", "trait":
+		default:
+			continue
+		}
+		if files[r.file.path] {
+			continue
+		}
+		files[r.file.path] = true
+		if depth == 0 {
+			continue
+		}
+		if i := strings.Index(d.Signature, " extends "); i >= 0 {
+			if super := firstIdent(d.Signature[i+len(" extends "):]); super != "" && super != name {
+				x.addTypeFilesLocked(super, files, depth-1)
+			}
+		}
+	}
+}
+
+// firstIdent returns the identifier s starts with, "" if none.
+func firstIdent(s string) string {
+	s = strings.TrimLeft(s, " ")
+	i := 0
+	for i < len(s) && isIdentPartASCII(s[i]) {
+		i++
+	}
+	return s[:i]
 }

@@ -4,9 +4,10 @@ package indexer
 // arguments are being typed, the best-ranked definitions), every other definition is shown by
 // its signature and doc line, so that the budget holds dozens of candidates.
 const (
-	maxBodies   = 3 // whole definitions, best first
-	maxWindows  = 2 // whole chunks that are no definition (lexical neighbours, windows)
-	minItemCost = 8 // tokens: below this much room left, packing stops
+	maxBodies   = 3  // whole definitions, best first
+	maxWindows  = 2  // whole chunks that are no definition (lexical neighbours, windows)
+	minItemCost = 8  // tokens: below this much room left, packing stops
+	bodyShare   = 16 // a whole body (but the pinned one) takes at most 1/bodyShare of the budget
 )
 
 // pack turns the fused ranking into items that fit the budget, best first, never two items
@@ -72,9 +73,9 @@ func (x *Index) pack(cur *current, f *fusion, req ContextRequest, sigs []Symbol,
 			case pinned[s.id]:
 				whole = n <= req.Budget/2
 			case hasDef:
-				whole = bodies < maxBodies && n <= req.Budget/4
+				whole = bodies < maxBodies && n <= req.Budget/bodyShare
 			default:
-				whole = windows < maxWindows && n <= req.Budget/4
+				whole = windows < maxWindows && n <= req.Budget/bodyShare
 			}
 			if !whole {
 				if !hasDef {

@@ -112,8 +112,11 @@ func scopeNames(content string, line int, aliases map[string]string) []*scopeNam
 
 // scopeSignatures resolves the buffer's names to definitions in other files (and in the current
 // file away from the cursor) and ranks them as signature items.
-func (x *Index) scopeSignatures(cur *current) ([]scored, []Symbol) {
+func (x *Index) scopeSignatures(cur *current, used map[string]bool) ([]scored, []Symbol) {
 	names := scopeNames(cur.content, cur.line, cur.aliases)
+	for _, n := range names {
+		used[n.name] = true
+	}
 	nearby := map[string]bool{}
 	for _, n := range names {
 		if n.dist < 30 {

@@ -60,3 +60,12 @@ func commentPrefix(lang string) string {
 	}
 	return "// "
 }
+
+// implicitImports are the module directories a language makes available without an import:
+// Java's java.lang.
+func implicitImports(lang string) []string {
+	if lang == "java" {
+		return []string{"java/lang"}
+	}
+	return nil
+}
