@@ -2,7 +2,6 @@ package indexer
 
 import (
 	"math"
-	"path"
 	"slices"
 	"strings"
 )
@@ -26,7 +25,7 @@ const (
 )
 
 // maxNeighbourDefs bounds the definitions a request scores, for the latency's sake.
-const maxNeighbourDefs = 20000
+const maxNeighbourDefs = 6000
 
 // neighbourLines is how many lines before the cursor give the words names are matched against.
 const neighbourLines = 30
@@ -52,45 +51,6 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 	imports := map[string]bool{}
 	for _, imp := range cur.imports {
 		imports[imp] = true
-	}
-	// inScope reports whether a file's directory or module is the current one or imported.
-	dirOK := map[string]bool{}
-	inScope := func(p string) bool {
-		if cur.exact[p] {
-			return true
-		}
-		dir := pathDir(p)
-		if ok, seen := dirOK[dir]; seen {
-			if ok {
-				return true
-			}
-		} else {
-			ok := dir == cur.dir
-			for d := dir; !ok && d != ""; {
-				ok = imports[d]
-				i := strings.IndexByte(d, '/')
-				if i < 0 {
-					break
-				}
-				d = d[i+1:]
-			}
-			dirOK[dir] = ok
-			if ok {
-				return true
-			}
-		}
-		mod := strings.TrimSuffix(p, path.Ext(p))
-		for m := mod; m != ""; {
-			if imports[m] {
-				return true
-			}
-			i := strings.IndexByte(m, '/')
-			if i < 0 {
-				break
-			}
-			m = m[i+1:]
-		}
-		return false
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
@@ -122,12 +82,50 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 	var top []ranked
 	scanned := 0
 	var buf [64]byte
-	for p, f := range x.files {
+	// The files in scope: the current directory's, those the imports name (a directory, or a
+	// module file in one), the implicit imports', and those defining the types the buffer uses.
+	di := x.dirsLocked()
+	var scope []string
+	seenDir := map[string]bool{}
+	addDir := func(dir string) {
+		if !seenDir[dir] {
+			seenDir[dir] = true
+			scope = append(scope, di.files[dir]...)
+		}
+	}
+	curDir := pathDir(cur.path)
+	addDir(curDir)
+	for imp := range imports {
+		for _, dir := range di.bySuffix[imp] {
+			addDir(dir)
+		}
+		stem := pathBase(imp)
+		for _, dir := range di.bySuffix[pathDir(imp)] {
+			if seenDir[dir] {
+				continue
+			}
+			for _, p := range di.files[dir] {
+				if b := pathBase(p); strings.HasPrefix(b, stem) && (len(b) == len(stem) || b[len(stem)] == '.') {
+					scope = append(scope, p)
+				}
+			}
+		}
+	}
+	for p := range cur.exact {
+		scope = append(scope, p)
+	}
+	for p := range typeFiles {
+		scope = append(scope, p)
+	}
+	slices.Sort(scope)
+	scope = slices.Compact(scope)
+	for _, p := range scope {
+		f := x.files[p]
+		if f == nil || p == cur.path || (!cur.test && isTestPath(p)) {
+			continue
+		}
 		if scanned > maxNeighbourDefs {
 			break
-		}
-		if p == cur.path || (isTestPath(p) && !cur.test) || !(typeFiles[p] || inScope(p)) {
-			continue
 		}
 		for i := range f.defs {
 			d := &f.defs[i]
@@ -169,7 +167,7 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 			if d.Container != "" && used[d.Container] {
 				s += weightUsedType
 			}
-			if pathDir(d.Path) == cur.dir {
+			if pathDir(d.Path) == curDir {
 				s *= 1.2
 			}
 			top = append(top, ranked{d, s})
