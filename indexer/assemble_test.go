@@ -243,3 +243,19 @@ func TestLoadedIndexKeepsDefinitionsAfterUpsert(t *testing.T) {
 		}
 	}
 }
+
+func TestLanguageTable(t *testing.T) {
+	for p, want := range map[string][3]string{ // ID, fence, comment
+		"a/b.go": {"go", "go", "//"}, "x.py": {"python", "python", "#"}, "BUILD.bazel": {"python", "python", "#"},
+		"s.tsx": {"tsx", "tsx", "//"}, "lib.rs": {"rust", "rust", "//"}, "A.java": {"java", "java", "//"},
+		"x.h": {"c", "c", "//"}, "x.hpp": {"cpp", "cpp", "//"}, "README": {"text", "", "#"},
+	} {
+		l := LanguageOf(p)
+		if got := [3]string{l.ID, l.Fence, l.Comment}; got != want {
+			t.Errorf("LanguageOf(%q) = %v, want %v", p, got, want)
+		}
+	}
+	if got := implicitImports("java"); len(got) != 1 || got[0] != "java/lang" {
+		t.Errorf("Java's implicit imports = %v", got)
+	}
+}

@@ -5,35 +5,18 @@ import (
 	"strings"
 )
 
-// isTestPath reports a test file by each language's own convention: Go's _test.go, Python's
-// test_*.py and *_test.py, JavaScript's *.test.* and *.spec.* and __tests__ directories, Java's
-// FooTest.java, FooTests.java, TestFoo.java and Maven's src/test tree (ragls itself writes
-// FooTest.java), Rust's tests/ directory, and fixtures under testdata/.
+// isTestPath reports a test file by its language's conventions (see languages), or a fixture
+// under testdata/ or a JavaScript-style .test./.spec. name in any language.
 func isTestPath(p string) bool {
 	base := path.Base(p)
-	ext := path.Ext(base)
-	stem := strings.TrimSuffix(base, ext)
+	stem := strings.TrimSuffix(base, path.Ext(base))
 	switch {
 	case strings.Contains(p, "/testdata/"), strings.HasPrefix(p, "testdata/"):
 		return true
 	case strings.Contains(base, ".test."), strings.Contains(base, ".spec."), strings.Contains(p, "/__tests__/"):
 		return true
 	}
-	switch LangOf(base) {
-	case "go":
-		return strings.HasSuffix(base, "_test.go")
-	case "python":
-		return strings.HasPrefix(base, "test_") || strings.HasSuffix(stem, "_test") || stem == "conftest"
-	case "java":
-		return strings.HasSuffix(stem, "Test") || strings.HasSuffix(stem, "Tests") ||
-			(strings.HasPrefix(stem, "Test") && len(stem) > 4 && stem[4] >= 'A' && stem[4] <= 'Z') ||
-			strings.Contains("/"+p, "/src/test/")
-	case "rust":
-		return strings.HasPrefix(p, "tests/") || strings.Contains(p, "/tests/")
-	case "c", "cpp":
-		return strings.HasSuffix(stem, "_test") || strings.HasSuffix(stem, "_unittest") || strings.HasPrefix(base, "test_")
-	}
-	return strings.HasPrefix(base, "test_")
+	return LanguageOf(base).Test(p, base, stem)
 }
 
 // isKeyword reports common keywords of the supported languages: they are never definitions and
@@ -53,19 +36,22 @@ func isKeyword(s string) bool {
 	return false
 }
 
-// commentPrefix is how a line comment starts in lang.
+// commentPrefix is how a line comment starts in lang, with a space.
 func commentPrefix(lang string) string {
-	if lang == "python" {
-		return "# "
+	for _, l := range languages {
+		if l.ID == lang {
+			return l.Comment + " "
+		}
 	}
-	return "// "
+	return plainText.Comment + " "
 }
 
-// implicitImports are the module directories a language makes available without an import:
-// Java's java.lang.
+// implicitImports are the module directories a language makes available without an import.
 func implicitImports(lang string) []string {
-	if lang == "java" {
-		return []string{"java/lang"}
+	for _, l := range languages {
+		if l.ID == lang {
+			return l.Implicit
+		}
 	}
 	return nil
 }
