@@ -25,7 +25,10 @@ const (
 )
 
 // maxNeighbourDefs bounds the definitions a request scores, for the latency's sake.
-const maxNeighbourDefs = 6000
+const maxNeighbourDefs = 4000
+
+// maxPopularityDefs is how many definitions are scored by popularity alone.
+const maxPopularityDefs = 1500
 
 // neighbourLines is how many lines before the cursor give the words names are matched against.
 const neighbourLines = 30
@@ -151,7 +154,9 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 			})
 			s /= math.Sqrt(float64(max(parts, 1))) // a long name matching one word says less
 			// How often the index mentions the name: what many files call, this one may too.
-			if len(d.Name) <= len(buf) {
+			// Looked up only for names with another reason to be here, or while the scope is
+			// small: the lookups are most of this source's time.
+			if len(d.Name) <= len(buf) && (s > 0 || scanned < maxPopularityDefs || typeFiles[p] || used[d.Container]) {
 				b := buf[:len(d.Name)]
 				for k := 0; k < len(d.Name); k++ {
 					c := d.Name[k]
@@ -166,6 +171,9 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 			}
 			if d.Container != "" && used[d.Container] {
 				s += weightUsedType
+			}
+			if s == 0 {
+				continue
 			}
 			if pathDir(d.Path) == curDir {
 				s *= 1.2
