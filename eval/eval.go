@@ -16,6 +16,13 @@ type Index interface {
 	Context(ctx context.Context, req indexer.ContextRequest) (indexer.ContextResult, error)
 }
 
+// An Updater replaces the indexed text of a file. When the index is one, each site is measured
+// as a user would meet it: the indexed copy of the calling file does not hold the call being
+// typed (the callee's name there is replaced by a same-length identifier), and is restored after.
+type Updater interface {
+	Upsert(ctx context.Context, path string, text []byte, st indexer.FileState) (bool, error)
+}
+
 // Options tune a run. The zero value measures 300 sites with a 1024-token budget.
 type Options struct {
 	N        int    // sites to sample; 0 means 300
@@ -46,6 +53,13 @@ type Report struct {
 
 	Ragls   Rates `json:"ragls"`
 	Jaccard Rates `json:"jaccard"`
+	BM25    Rates `json:"bm25"` // sliding windows ranked by BM25
+	// Named and NotNamed split the untyped rates by whether the callee's name appears anywhere
+	// in the buffer above the cursor.
+	Named    Split `json:"named"`
+	NotNamed Split `json:"not_named"`
+	// Hidden reports that the call was removed from the indexed copy of the calling file.
+	Hidden bool `json:"call_hidden_from_index"`
 	// ByForm splits the ragls rates by how the callee is reached ("pkg.F", "F", "mod.f", ...).
 	ByForm map[string]FormRates `json:"by_form"`
 
@@ -64,6 +78,14 @@ type Report struct {
 type Rates struct {
 	Typed   float64 `json:"typed"`
 	Untyped float64 `json:"untyped"`
+}
+
+// Split is the untyped rate of each retriever over a subset of the sites.
+type Split struct {
+	Sites   int     `json:"sites"`
+	Ragls   float64 `json:"ragls"`
+	BM25    float64 `json:"bm25"`
+	Jaccard float64 `json:"jaccard"`
 }
 
 // FormRates are ragls's rates for the sites of one form.
@@ -118,7 +140,10 @@ func Run(ctx context.Context, x Index, lang string, opt Options) (*Report, error
 	rep.Windows = jac.Windows()
 
 	var lat, jlat [2][]time.Duration
-	var hits, jhits [2]int
+	var hits, jhits, bhits [2]int
+	var named, notNamed [4]int // sites, ragls, bm25, jaccard hits (untyped)
+	up, _ := x.(Updater)
+	rep.Hidden = up != nil
 	files := map[string]bool{}
 	forms := map[string]*[3]int{} // sites, typed hits, untyped hits
 	for n, s := range sites {
@@ -133,10 +158,22 @@ func Run(ctx context.Context, x Index, lang string, opt Options) (*Report, error
 			forms[s.Form] = f
 		}
 		f[0]++
+		split := &notNamed
+		if namedAbove(src[:s.Start], s.Name) {
+			split = &named
+		}
+		split[0]++
+		if up != nil {
+			if _, err := up.Upsert(ctx, s.Path, []byte(hideCall(src, s)), indexer.FileState{Size: int64(len(src))}); err != nil {
+				return nil, fmt.Errorf("hiding the call at %s: %w", s, err)
+			}
+		}
 		for c, cond := range []string{Typed, Untyped} {
 			// A generous time limit per source: quality is measured apart from speed (the
 			// latencies are reported), so that a loaded machine does not change the rates.
-			req := indexer.ContextRequest{Path: s.Path, Budget: opt.Budget, Offset: s.Open, SourceTimeout: 5 * time.Second}
+			// The buffer is the file as the user has it, the call typed; the index may hold
+			// the copy without it.
+			req := indexer.ContextRequest{Path: s.Path, Budget: opt.Budget, Offset: s.Open, Content: src, HasContent: true, SourceTimeout: 5 * time.Second}
 			before := src[:s.Open]
 			if cond == Untyped {
 				buf := cutCall(src, s.Start)
@@ -155,6 +192,9 @@ func Run(ctx context.Context, x Index, lang string, opt Options) (*Report, error
 			if found(res.Items, s.Defs) {
 				hits[c]++
 				f[c+1]++
+				if cond == Untyped {
+					split[1]++
+				}
 			} else if countCond(rep.Misses, cond) < opt.Examples {
 				rep.Misses = append(rep.Misses, miss(s, cond, res.Items))
 			}
@@ -166,6 +206,20 @@ func Run(ctx context.Context, x Index, lang string, opt Options) (*Report, error
 			} else if cond == Untyped && len(rep.JaccardMisses) < opt.Examples {
 				rep.JaccardMisses = append(rep.JaccardMisses, miss(s, cond, jres))
 			}
+			if cond == Untyped && found(jres, s.Defs) {
+				split[3]++
+			}
+			if found(jac.RetrieveBM25(s.Path, before, opt.Budget), s.Defs) {
+				bhits[c]++
+				if cond == Untyped {
+					split[2]++
+				}
+			}
+		}
+		if up != nil {
+			if _, err := up.Upsert(ctx, s.Path, []byte(src), indexer.FileState{Size: int64(len(src))}); err != nil {
+				return nil, fmt.Errorf("restoring %s: %w", s.Path, err)
+			}
 		}
 		if opt.Progress != nil {
 			opt.Progress(n+1, len(sites))
@@ -175,6 +229,8 @@ func Run(ctx context.Context, x Index, lang string, opt Options) (*Report, error
 	rep.SiteFiles = len(files)
 	rep.Ragls = Rates{float64(hits[0]) / n, float64(hits[1]) / n}
 	rep.Jaccard = Rates{float64(jhits[0]) / n, float64(jhits[1]) / n}
+	rep.BM25 = Rates{float64(bhits[0]) / n, float64(bhits[1]) / n}
+	rep.Named, rep.NotNamed = splitRates(named), splitRates(notNamed)
 	for form, f := range forms {
 		rep.ByForm[form] = FormRates{f[0], Rates{float64(f[1]) / float64(f[0]), float64(f[2]) / float64(f[0])}}
 	}
@@ -193,6 +249,47 @@ func cutCall(src string, off int) string {
 		return src[:off]
 	}
 	return src[:off] + src[off+eol:]
+}
+
+func splitRates(c [4]int) Split {
+	if c[0] == 0 {
+		return Split{}
+	}
+	n := float64(c[0])
+	return Split{c[0], float64(c[1]) / n, float64(c[2]) / n, float64(c[3]) / n}
+}
+
+// namedAbove reports whether name occurs as a whole identifier in before.
+func namedAbove(before, name string) bool {
+	for i := 0; ; {
+		j := strings.Index(before[i:], name)
+		if j < 0 {
+			return false
+		}
+		j += i
+		e := j + len(name)
+		if (j == 0 || !identByte(before[j-1])) && (e == len(before) || !identByte(before[e])) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
+func identByte(c byte) bool {
+	return c == '_' || c == '$' || c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// hideCall returns src with the callee's name at the site replaced by an identifier of the same
+// length that names nothing, so that line numbers and offsets stay put.
+func hideCall(src string, s Site) string {
+	seg := src[s.Start:s.Open]
+	i := strings.LastIndex(seg, s.Name)
+	if i < 0 || s.Name == "" {
+		return src
+	}
+	repl := []byte(strings.Repeat("q", len(s.Name)))
+	repl[0] = 'Q'
+	return src[:s.Start+i] + string(repl) + src[s.Start+i+len(s.Name):]
 }
 
 // found reports whether some item overlaps the line of one of the definitions.

@@ -214,7 +214,8 @@ func TestFindSites(t *testing.T) {
 }
 
 // fakeIndex answers context with the definition of the site at the cursor when the call is
-// typed, except for the callees in miss; and nothing when it is not.
+// typed (the cursor after its "("), except for the callees in miss; and nothing when it is not
+// (the cursor where the call begins).
 type fakeIndex struct {
 	Files
 	sites []Site
@@ -222,10 +223,10 @@ type fakeIndex struct {
 }
 
 func (f fakeIndex) Context(_ context.Context, req indexer.ContextRequest) (indexer.ContextResult, error) {
-	if req.HasContent {
-		return indexer.ContextResult{}, nil
-	}
 	for _, s := range f.sites {
+		if s.Path == req.Path && s.Start == req.Offset {
+			return indexer.ContextResult{}, nil // the call not typed
+		}
 		if s.Path == req.Path && s.Open == req.Offset && !f.miss[s.Callee] {
 			d := s.Defs[0]
 			return indexer.ContextResult{Items: []indexer.Hit{{Chunk: indexer.Chunk{Path: d.Path, StartLine: d.Line - 1, EndLine: d.Line + 1}}}}, nil

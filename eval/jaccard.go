@@ -3,6 +3,7 @@ package eval
 import (
 	"container/heap"
 	"context"
+	"math"
 	"strings"
 
 	"ragls/indexer"
@@ -27,6 +28,8 @@ type Jaccard struct {
 	content []string
 	wins    []window
 	post    [][]uint32 // term id -> windows holding it
+	tf      [][]uint16 // term id -> occurrences in each window of post, for BM25
+	terms_  int64      // total term occurrences over all windows, for BM25's average length
 	terms   map[string]uint32
 	counts  []uint16 // scratch: shared terms per window
 }
@@ -36,6 +39,7 @@ type window struct {
 	startLine, lines int32 // 1-based first line, number of lines
 	startByte, end   int32
 	size             int32 // distinct terms
+	length           int32 // term occurrences
 }
 
 // NewJaccard builds the window index of every file in files.
@@ -71,6 +75,7 @@ func NewJaccard(ctx context.Context, files Files) (*Jaccard, error) {
 					t = uint32(len(j.terms))
 					j.terms[id] = t
 					j.post = append(j.post, nil)
+					j.tf = append(j.tf, nil)
 					stamp = append(stamp, -1)
 				}
 				lineTerms[l] = append(lineTerms[l], t)
@@ -85,14 +90,19 @@ func NewJaccard(ctx context.Context, files Files) (*Jaccard, error) {
 			wi := int32(len(j.wins))
 			for _, lt := range lineTerms[first:last] {
 				for _, t := range lt {
+					w.length++
 					if stamp[t] != wi {
 						stamp[t] = wi
 						w.size++
 						j.post[t] = append(j.post[t], uint32(wi))
+						j.tf[t] = append(j.tf[t], 1)
+					} else if n := &j.tf[t][len(j.tf[t])-1]; *n < 65535 {
+						*n++
 					}
 				}
 			}
 			j.wins = append(j.wins, w)
+			j.terms_ += int64(w.length)
 			if last >= len(starts) {
 				break
 			}
@@ -109,6 +119,16 @@ func (j *Jaccard) Windows() int { return len(j.wins) }
 // other than path most similar to the last lines of before, best first, skipping windows that
 // overlap one already taken.
 func (j *Jaccard) Retrieve(path, before string, budget int) []indexer.Hit {
+	return j.retrieve(path, before, budget, false)
+}
+
+// RetrieveBM25 is the same sliding-window retriever ranking windows by BM25 (k1 1.2, b 0.75)
+// of the identifiers of the last lines of before, as Tabby and Continue rank their snippets.
+func (j *Jaccard) RetrieveBM25(path, before string, budget int) []indexer.Hit {
+	return j.retrieve(path, before, budget, true)
+}
+
+func (j *Jaccard) retrieve(path, before string, budget int, bm25 bool) []indexer.Hit {
 	q := map[uint32]bool{}
 	unknown := 0
 	identSet(lastLines(before, queryLines), func(id string) {
@@ -121,6 +141,9 @@ func (j *Jaccard) Retrieve(path, before string, budget int) []indexer.Hit {
 	qn := len(q) + unknown
 	if qn == 0 {
 		return nil
+	}
+	if bm25 {
+		return j.pack(path, j.bm25(path, q), budget)
 	}
 	var touched []uint32
 	for t := range q {
@@ -150,6 +173,45 @@ func (j *Jaccard) Retrieve(path, before string, budget int) []indexer.Hit {
 	for i := len(ranked) - 1; i >= 0; i-- {
 		ranked[i] = heap.Pop(top).(scoredWin)
 	}
+	return j.pack(path, ranked, budget)
+}
+
+// bm25 ranks the windows of files other than path holding a term of q.
+func (j *Jaccard) bm25(path string, q map[uint32]bool) []scoredWin {
+	const k1, b = 1.2, 0.75
+	n := float64(len(j.wins))
+	avg := float64(j.terms_) / max(n, 1)
+	score := map[uint32]float64{}
+	for t := range q {
+		df := float64(len(j.post[t]))
+		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
+		for i, w := range j.post[t] {
+			tf := float64(j.tf[t][i])
+			l := float64(j.wins[w].length)
+			score[w] += idf * tf * (k1 + 1) / (tf + k1*(1-b+b*l/avg))
+		}
+	}
+	top := &winHeap{}
+	for w, s := range score {
+		if j.paths[j.wins[w].file] == path {
+			continue
+		}
+		if top.Len() < jaccardTop {
+			heap.Push(top, scoredWin{w, s})
+		} else if (*top)[0].less(scoredWin{w, s}) {
+			(*top)[0] = scoredWin{w, s}
+			heap.Fix(top, 0)
+		}
+	}
+	ranked := make([]scoredWin, top.Len())
+	for i := len(ranked) - 1; i >= 0; i-- {
+		ranked[i] = heap.Pop(top).(scoredWin)
+	}
+	return ranked
+}
+
+// pack takes the ranked windows best first into budget tokens, skipping overlaps.
+func (j *Jaccard) pack(path string, ranked []scoredWin, budget int) []indexer.Hit {
 	var out []indexer.Hit
 	used := 0
 	for _, sw := range ranked {
@@ -178,7 +240,7 @@ func (j *Jaccard) Retrieve(path, before string, budget int) []indexer.Hit {
 		out = append(out, indexer.Hit{
 			Chunk:  indexer.Chunk{Path: p, StartLine: from, EndLine: to, Kind: "window", Text: text},
 			Score:  sw.score,
-			Source: "jaccard",
+			Source: "window",
 		})
 	}
 	return out

@@ -16,7 +16,20 @@ const (
 	EnvGoRoot = "RAGLS_EVAL_GOROOT" // a Go source tree; default $(go env GOROOT)/src
 	EnvPython = "RAGLS_EVAL_PYTHON" // a Python standard library; default the system's
 	EnvJS     = "RAGLS_EVAL_JS_DIR" // JavaScript packages; default ./node_modules
+	EnvRust   = "RAGLS_EVAL_RUST"   // Rust crate sources; default Debian's librust-*-dev registry
+	EnvJava   = "RAGLS_EVAL_JAVA"   // Java sources; default openjdk-17-source's java.base, unpacked by scripts/setup
+	EnvC      = "RAGLS_EVAL_C"      // C sources; default Debian's gnulib
+	EnvCPP    = "RAGLS_EVAL_CPP"    // C++ sources; default Debian's googletest (libgtest-dev)
 )
+
+// genericRoots are the default trees of the languages measured by genericSites, and the
+// variables that name others.
+var genericRoots = map[string]struct{ env, dir string }{
+	"rust": {EnvRust, "/usr/share/cargo/registry"},
+	"java": {EnvJava, "$HOME/.cache/ragls-ci/eval/openjdk-17/java.base"},
+	"c":    {EnvC, "/usr/share/gnulib/lib"},
+	"cpp":  {EnvCPP, "/usr/src/googletest"},
+}
 
 // DefaultRoot returns the directory measured for lang unless the user names one: the Go tree's
 // src, the Python standard library (the system's under /usr/lib, else python3's own, which may
@@ -49,6 +62,12 @@ func DefaultRoot(ctx context.Context, lang string, getenv func(string) string) (
 			return d, nil
 		}
 		return "node_modules", nil
+	}
+	if g, ok := genericRoots[lang]; ok {
+		if d := getenv(g.env); d != "" {
+			return d, nil
+		}
+		return os.Expand(g.dir, getenv), nil
 	}
 	return "", fmt.Errorf("unknown language %q (want one of %s)", lang, strings.Join(Langs, ", "))
 }

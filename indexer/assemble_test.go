@@ -2,6 +2,7 @@ package indexer
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -203,5 +204,58 @@ func TestImportAliases(t *testing.T) {
 				t.Errorf("importAliases(%q)[%q] = %q, want %q", tt.src, k, got[k], v)
 			}
 		}
+	}
+}
+
+func TestIsTestPath(t *testing.T) {
+	for p, want := range map[string]bool{
+		"a/b_test.go": true, "a/b.go": false, "pkg/test_x.py": true, "pkg/x_test.py": true, "pkg/x.py": false,
+		"src/a.test.ts": true, "src/__tests__/a.js": true, "src/a.js": false,
+		"src/main/java/FooTest.java": true, "src/main/java/FooTests.java": true, "x/TestFoo.java": true,
+		"src/test/java/Helper.java": true, "x/Testament.java": false, "x/Foo.java": false,
+		"tests/it.rs": true, "src/lib.rs": false, "lib/x_unittest.cc": true, "lib/x.cc": false,
+		"a/testdata/b.go": true,
+	} {
+		if got := isTestPath(p); got != want {
+			t.Errorf("isTestPath(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+// A loaded index keeps its symbol table through the first change: the first upsert turns the
+// loaded form into a map, which once emptied it, and every definition was lost until a rebuild.
+func TestLoadedIndexKeepsDefinitionsAfterUpsert(t *testing.T) {
+	x := newTestIndex(t, nil)
+	file := filepath.Join(t.TempDir(), "test.idx")
+	if err := x.Save(file); err != nil {
+		t.Fatal(err)
+	}
+	y, err := Load(file, x.syntax, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := y.Upsert(context.Background(), "notes/other.go", []byte("package notes\n\nfunc Other() {}\n"), FileState{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ComputeTotal", "RenderInvoice", "Other"} {
+		if defs := y.Definitions(name, "x.go", ""); len(defs) == 0 {
+			t.Errorf("Definitions(%q) after an upsert on a loaded index: none", name)
+		}
+	}
+}
+
+func TestLanguageTable(t *testing.T) {
+	for p, want := range map[string][3]string{ // ID, fence, comment
+		"a/b.go": {"go", "go", "//"}, "x.py": {"python", "python", "#"}, "BUILD.bazel": {"python", "python", "#"},
+		"s.tsx": {"tsx", "tsx", "//"}, "lib.rs": {"rust", "rust", "//"}, "A.java": {"java", "java", "//"},
+		"x.h": {"c", "c", "//"}, "x.hpp": {"cpp", "cpp", "//"}, "README": {"text", "", "#"},
+	} {
+		l := LanguageOf(p)
+		if got := [3]string{l.ID, l.Fence, l.Comment}; got != want {
+			t.Errorf("LanguageOf(%q) = %v, want %v", p, got, want)
+		}
+	}
+	if got := implicitImports("java"); len(got) != 1 || got[0] != "java/lang" {
+		t.Errorf("Java's implicit imports = %v", got)
 	}
 }

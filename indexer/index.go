@@ -45,6 +45,8 @@ type Index struct {
 	newestMu sync.Mutex
 	newest   []*fileEntry
 	newestAt uint64
+
+	dirs dirIndex // files by directory, for context from the current package and imports
 }
 
 type fileEntry struct {

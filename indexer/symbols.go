@@ -40,10 +40,13 @@ func (s *symbols) mutable() {
 	if s.byName != nil {
 		return
 	}
-	s.byName = make(map[string][]symRef, len(s.names))
+	// Read the loaded form before switching to the map: lookup prefers the map once it is set,
+	// and reading through it here would empty the table.
+	m := make(map[string][]symRef, len(s.names))
 	for _, name := range s.names {
-		s.byName[name] = s.lookup(name)
+		m[name] = s.lookup(name)
 	}
+	s.byName = m
 	s.names, s.refs, s.files = nil, nil, nil
 }
 

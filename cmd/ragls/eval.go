@@ -22,7 +22,8 @@ func runEval(ctx context.Context, e env, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintf(e.stderr, "usage: ragls eval [--root DIR] [--lang go|python|js] [-n 300] [--budget 1024] [--seed 1] [--json]\n\n"+
 			"Measures how often the context holds the definition of a function called at a real call\n"+
-			"site, typed and not yet typed, against a sliding-window Jaccard baseline. Default roots:\n"+
+			"site, typed and not yet typed, against sliding-window BM25 and Jaccard baselines; the\n"+
+			"indexed copy of the calling file has the call hidden. Default roots:\n"+
 			"go: $%s or $(go env GOROOT)/src; python: $%s or the system standard library;\n"+
 			"js: $%s or ./node_modules.\n\n", eval.EnvGoRoot, eval.EnvPython, eval.EnvJS)
 		fs.PrintDefaults()
@@ -75,7 +76,19 @@ func printReport(w io.Writer, root string, r *eval.Report) {
 		r.Lang, r.Sites, r.SiteFiles, root, r.Candidates, r.Files, r.Budget, r.Seed)
 	fmt.Fprintf(w, "definition in context      typed name(   call not typed\n")
 	fmt.Fprintf(w, "  ragls                    %11.3f   %14.3f\n", r.Ragls.Typed, r.Ragls.Untyped)
+	fmt.Fprintf(w, "  bm25 20-line windows     %11.3f   %14.3f\n", r.BM25.Typed, r.BM25.Untyped)
 	fmt.Fprintf(w, "  jaccard 20-line windows  %11.3f   %14.3f\n", r.Jaccard.Typed, r.Jaccard.Untyped)
+	fmt.Fprintf(w, "call not typed, by whether the callee is named above the cursor:\n")
+	fmt.Fprintf(w, "                  sites    ragls     bm25  jaccard\n")
+	for _, sp := range []struct {
+		name string
+		s    eval.Split
+	}{{"named", r.Named}, {"not named", r.NotNamed}} {
+		fmt.Fprintf(w, "  %-12s  %7d  %7.3f  %7.3f  %7.3f\n", sp.name, sp.s.Sites, sp.s.Ragls, sp.s.BM25, sp.s.Jaccard)
+	}
+	if !r.Hidden {
+		fmt.Fprintf(w, "(the index still holds the calls measured)\n")
+	}
 	forms := make([]string, 0, len(r.ByForm))
 	for f := range r.ByForm {
 		forms = append(forms, f)
