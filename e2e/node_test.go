@@ -146,8 +146,10 @@ func TestNodeFakeModel(t *testing.T) {
 		p.PyHover = pyHoverAt
 	})
 	res.check(t, true)
-	if len(res.Shown) != 1 || !strings.HasSuffix(res.Shown[0].URI, ".md") || !strings.Contains(res.Shown[0].Text, strings.TrimSpace(fakeCompletion)) {
-		t.Errorf("Explain function showed %+v, want one Markdown document with the model's answer", res.Shown)
+	// Write tests shows the test file it wrote; Explain function shows its answer.
+	if len(res.Shown) != 2 || !strings.HasSuffix(res.Shown[0].URI, "/cart_test.go") ||
+		!strings.HasSuffix(res.Shown[1].URI, ".md") || !strings.Contains(res.Shown[1].Text, strings.TrimSpace(fakeCompletion)) {
+		t.Errorf("shown documents %+v, want the test file Write tests wrote, then one Markdown document with the model's answer", res.Shown)
 	}
 	if !strings.Contains(res.PyHover, "slugify(title)") || !strings.Contains(res.PyHover, "lower case") {
 		t.Errorf("hover on the call to slugify in slug.py = %q, want its signature and docstring", res.PyHover)
