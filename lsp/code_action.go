@@ -146,6 +146,12 @@ func (s *Server) resolveCodeAction(ctx context.Context, params []byte) (any, err
 	if err := decode(protocol.MethodCodeActionResolve, params, &ca); err != nil {
 		return nil, err
 	}
+	if len(ca.Data) == 0 {
+		// An action that carries its command and no data (Explain, or any action listed for a
+		// client that cannot resolve edits) is complete as listed: it resolves to itself.
+		// VS Code and Neovim resolve every action they are given, whatever the server says.
+		return &ca, nil
+	}
 	data, err := parseActionData(ca.Data)
 	if err != nil {
 		return nil, err

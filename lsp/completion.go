@@ -88,8 +88,17 @@ func wordStart(text string, offset int) int {
 	return i
 }
 
+// inlineCompletionParams is the part of textDocument/inlineCompletion's params the server reads.
+type inlineCompletionParams struct {
+	TextDocument protocol.TextDocumentIdentifier `json:"textDocument"`
+	Position     protocol.Position               `json:"position"`
+}
+
 func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, error) {
-	var p protocol.InlineCompletionParams
+	// Only the document and the position are read: clients disagree on the shape of the rest
+	// (VS Code sends context.selectedCompletionInfo.range as a two-element array of positions
+	// while its suggest widget is open), and a shape we do not use must not fail the request.
+	var p inlineCompletionParams
 	if err := decode(protocol.MethodTextDocumentInlineCompletion, params, &p); err != nil {
 		return nil, err
 	}
