@@ -32,7 +32,9 @@ function healthy(port) {
 async function editorText(page) {
 	// The whole model, not the rendered lines: VS Code only renders what is in view.
 	return page.evaluate(() => {
-		const lines = [...document.querySelectorAll('.editor-instance .view-lines .view-line')];
+		// Rendered lines are absolutely positioned, in no particular DOM order: sort by top.
+		const lines = [...document.querySelectorAll('.editor-instance .view-lines .view-line')]
+			.sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top));
 		return lines.map((l) => l.textContent.replace(/\u00a0/g, ' ')).join('\n');
 	});
 }
@@ -45,9 +47,18 @@ async function gotoLine(page, line, col) {
 }
 
 async function quickFix(page, title) {
-	await page.keyboard.press('Control+.');
 	const item = page.locator('.action-widget .monaco-list-row', { hasText: title }).first();
-	await item.waitFor({ timeout: 15000 });
+	// The menu is listed asynchronously and a keystroke can land while the editor is busy: retry.
+	for (let i = 0; ; i++) {
+		await page.keyboard.press('Control+.');
+		try {
+			await item.waitFor({ timeout: 5000 });
+			break;
+		} catch (e) {
+			if (i === 3) throw e;
+			await page.keyboard.press('Escape');
+		}
+	}
 	out.quickFixTitles = await page.locator('.action-widget .monaco-list-row').allTextContents();
 	await item.click();
 }
@@ -103,6 +114,16 @@ async function main() {
 		step('workbench');
 
 		out.page = page;
+		const statusItem = page.locator('.statusbar-item', { hasText: 'ragls' }).first();
+		let watching = true;
+		(async () => {
+			while (watching) {
+				const label = await statusItem.getAttribute('aria-label', { timeout: 200 }).catch(() => '');
+				if (label && out.statusTexts[out.statusTexts.length - 1] !== label) out.statusTexts.push(label);
+				await sleep(25);
+			}
+		})();
+		out.stopWatching = () => { watching = false; };
 		// Open cart.go from the explorer (a double click pins it, so that nothing replaces it).
 		const openCart = async () => {
 			const file = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'cart.go' }).first();
@@ -112,20 +133,18 @@ async function main() {
 			await page.locator('.editor-instance .view-lines').first().click();
 		};
 		await openCart();
+		out.original = await editorText(page);
 		step('opened');
 
-		// The status bar item: indexing % then ready.
-		const item = page.locator('.statusbar-item', { hasText: 'ragls' }).first();
+		// The status bar item, watched from before the extension starts: indexing, then ready.
 		const deadline = Date.now() + 30000;
 		while (Date.now() < deadline) {
-			const t = ((await item.textContent({ timeout: 1000 }).catch(() => '')) || '').trim();
-			if (t && out.statusTexts[out.statusTexts.length - 1] !== t) out.statusTexts.push(t);
-			const label = await item.getAttribute('aria-label', { timeout: 1000 }).catch(() => '');
-			if (label && !out.statusTexts.includes('label:' + label)) out.statusTexts.push('label:' + label);
-			if (/check|ready/i.test(label || '') && !/%/.test(t)) break;
+			const label = await statusItem.getAttribute('aria-label', { timeout: 1000 }).catch(() => '');
+			if (/index ready/.test(label || '') && out.statusTexts.some((t) => /indexing/.test(t))) break;
 			await sleep(100);
 		}
 		step('status');
+		out.stopWatching();
 
 		// Hover on the call to Total.
 		await gotoLine(page, plan.hover.line, plan.hover.character);
@@ -188,6 +207,8 @@ main().catch(async (e) => {
 	out.errors.push('main: ' + (e && e.stack ? e.stack : String(e)));
 }).finally(() => {
 	delete out.page;
+	if (out.stopWatching) out.stopWatching();
+	delete out.stopWatching;
 	process.stdout.write(JSON.stringify(out) + '\n');
 	process.exit(0);
 });

@@ -45,7 +45,7 @@ let client;
 let status; // the status bar item, when the window has one
 
 // setStatus shows state in the status bar: indexing progress, model ok or down with the reason.
-const state = { indexing: undefined, problem: undefined };
+const state = { indexing: undefined, problem: undefined, indexed: '' };
 function renderStatus() {
 	if (!status) return;
 	if (state.problem) {
@@ -56,7 +56,7 @@ function renderStatus() {
 		status.tooltip = 'ragls is indexing the workspace';
 	} else {
 		status.text = '$(check) ragls';
-		status.tooltip = 'ragls: index ready, model ok (click for ragls doctor)';
+		status.tooltip = 'ragls: index ready' + (state.indexed ? ` (${state.indexed})` : '') + ', model ok (click for ragls doctor)';
 	}
 	status.show();
 }
@@ -146,6 +146,7 @@ function showProgress(c) {
 			}
 			if (/^Indexing/i.test(title)) {
 				state.indexing = v.kind === 'end' ? undefined : (v.percentage !== undefined ? v.percentage + '%' : '');
+				if (v.kind === 'end' && v.message) state.indexed = v.message;
 				renderStatus();
 			} else if (v.kind === 'report' && report && v.message) {
 				report(v.message);
