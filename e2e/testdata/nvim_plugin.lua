@@ -42,10 +42,14 @@ local function main()
   out.kBufferLocal = k.buffer == 1
   out.omnifunc = vim.bo[bufnr].omnifunc
 
+  -- The index must be ready before the hover can name Total's definition.
+  if not vim.wait(15000, function() return ragls.status():find('Indexing.*%(done%)') ~= nil end, 20) then
+    fail('indexing did not finish: ' .. ragls.status())
+  end
   -- K opens the hover in a floating window.
   vim.api.nvim_win_set_cursor(0, { plan.hover.line + 1, plan.hover.character })
   vim.cmd('normal K')
-  vim.wait(5000, function()
+  vim.wait(10000, function()
     for _, w in ipairs(vim.api.nvim_list_wins()) do
       if vim.api.nvim_win_get_config(w).relative ~= '' then
         out.hover = lines(vim.api.nvim_win_get_buf(w))
