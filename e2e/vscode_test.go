@@ -58,6 +58,8 @@ func TestVSCodeExtension(t *testing.T) {
 		Completions          [][]string         `json:"completions"`
 		ServerExit           *int               `json:"serverExit"`
 		Stderr               string             `json:"stderr"`
+		ProposedFeatures     bool               `json:"proposedFeatures"`
+		Inline               map[string]any     `json:"inline"`
 	}
 	if err := json.Unmarshal(out, &res); err != nil {
 		t.Fatalf("vscode.js printed %q: %v", out, err)
@@ -94,6 +96,12 @@ func TestVSCodeExtension(t *testing.T) {
 	}
 	if len(res.Completions) != 2 || len(res.Completions[0]) != 1 || res.Completions[0][0] != fakeCompletion {
 		t.Errorf("completions = %q, want first [%q] from the configured model server", res.Completions, fakeCompletion)
+	}
+	if !res.ProposedFeatures {
+		t.Error("the extension did not call registerProposedFeatures(): VS Code would never ask for ghost text")
+	}
+	if res.Inline["go"] != "asked" || res.Inline["disabled"] != nil || res.Inline["cancelled"] != nil {
+		t.Errorf("inline completion middleware = %v, want asked in go, nothing when disabled or cancelled", res.Inline)
 	}
 	if first.requestCount() == 0 {
 		t.Errorf("the model server named by ragls.modelUrl got no request")

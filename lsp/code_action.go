@@ -29,6 +29,9 @@ type actionData struct {
 	Version    int32          `json:"version"`
 	Range      protocol.Range `json:"range"`
 	Diagnostic string         `json:"diagnostic,omitempty"`
+	// Instruction is what the user asked a refactoring to do; editors that ask for it (VS Code's
+	// "ragls: Refactor…" input box) send it with the ragls.action command.
+	Instruction string `json:"instruction,omitempty"`
 }
 
 // codeAction lists ragls's actions. It answers at once: titles only, nothing is computed until
@@ -244,7 +247,7 @@ func (s *Server) actionRequest(data actionData) (Doc, ActionRequest, error) {
 		return doc, ActionRequest{}, contentModified(doc.Path)
 	}
 	start, end := rangeOffsets(doc.Text, data.Range, s.enc())
-	return doc, ActionRequest{Kind: data.Kind, Doc: doc, Start: start, End: end, Diagnostic: data.Diagnostic}, nil
+	return doc, ActionRequest{Kind: data.Kind, Doc: doc, Start: start, End: end, Diagnostic: data.Diagnostic, Instruction: data.Instruction}, nil
 }
 
 func contentModified(path string) error {

@@ -88,6 +88,11 @@ class LanguageClient {
 		conn.sendNotification('initialized', {});
 	}
 
+	// The extension must turn on the proposed features: inline completion (ghost text) is one.
+	registerProposedFeatures() {
+		out.proposedFeatures = true;
+	}
+
 	sendNotification(method, params) {
 		return this.conn.sendNotification(method, params);
 	}
@@ -129,6 +134,23 @@ async function main() {
 	}
 	await new Promise((r) => setTimeout(r, 200)); // the server applies settings off its reading goroutine
 	out.completions.push(await completion(uri, plan.completion2));
+	// Ghost text goes through the extension's middleware: asked for after the debounce, not at
+	// all in a disabled language, dropped when the user types on (the token is cancelled).
+	const mw = client.clientOptions.middleware;
+	const doc = (languageId) => ({ languageId });
+	const live = { isCancellationRequested: false, onCancellationRequested() {} };
+	const next = async () => 'asked';
+	out.inline = {};
+	out.inline.go = await mw.provideInlineCompletionItems(doc('go'), {}, {}, live, next);
+	user['inlineCompletion.disabledLanguages'] = ['go'];
+	out.inline.disabled = await mw.provideInlineCompletionItems(doc('go'), {}, {}, live, next);
+	delete user['inlineCompletion.disabledLanguages'];
+	let onCancel;
+	const typedOn = { isCancellationRequested: false, onCancellationRequested(f) { onCancel = f; } };
+	const pending = mw.provideInlineCompletionItems(doc('go'), {}, {}, typedOn, next);
+	typedOn.isCancellationRequested = true;
+	onCancel();
+	out.inline.cancelled = await pending;
 	out.stderr = client.stderr.slice(-4000);
 	await ext.deactivate();
 }

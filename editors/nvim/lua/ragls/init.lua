@@ -5,8 +5,11 @@
 --     settings = { modelUrl = 'http://127.0.0.1:11434/v1', chatModel = 'qwen2.5-coder:7b-instruct' },
 --   })
 --
--- Hover (K), code actions (vim.lsp.buf.code_action) and completion (omnifunc or a completion
--- plugin) then come from ragls. See editors/nvim/README.md.
+-- In attached buffers it maps K (hover) and <leader>r… keys buffer-locally, defines :RaglsExplain,
+-- :RaglsDocument, :RaglsRefactor, :RaglsFix, :RaglsTests, :RaglsReindex and :RaglsStatus, shows
+-- the model's completion as ghost text while typing (extmarks; vim.lsp.inline_completion where
+-- Neovim has it), shows progress in the command line, and completes with an omnifunc that
+-- inserts multi-line items correctly. See editors/nvim/README.md.
 local M = {}
 
 -- Defaults; every key may be overridden in setup(). Keys not listed here (on_attach, on_exit,
@@ -22,14 +25,36 @@ M.defaults = {
   -- The "ragls" settings (modelUrl, chatModel, completionModel, embeddingModel, timeoutMs,
   -- maxTokens, fim, ...), sent as initializationOptions and served to workspace/configuration.
   settings = {},
-  -- Set omnifunc to the LSP's in attached buffers, so <C-x><C-o> asks ragls.
+  -- Set omnifunc in attached buffers, so <C-x><C-o> asks ragls (multi-line items insert whole).
   omnifunc = true,
+  -- Buffer-local keys in attached buffers; set one to false to leave that key alone.
+  keys = {
+    hover = 'K',
+    actions = '<leader>ra',
+    explain = '<leader>re',
+    document = '<leader>rd',
+    refactor = '<leader>rr',
+    fix = '<leader>rf',
+    tests = '<leader>rt',
+  },
+  -- Ghost text: the model's completion shown after the cursor while typing in insert mode.
+  ghost_text = {
+    enabled = true,
+    debounce_ms = 150,
+    keys = { accept = '<Tab>', accept_word = '<M-Right>', dismiss = '<C-]>', next = '<M-]>' },
+  },
+  -- Echo progress ($/progress: indexing, actions) in the command line.
+  progress = true,
 }
 
 local config = vim.deepcopy(M.defaults)
 local clients = {} -- root directory -> client id (0.7 only; vim.lsp.start reuses clients itself)
 
-local own = { cmd = true, filetypes = true, root_markers = true, settings = true, omnifunc = true }
+local own = {
+  cmd = true, filetypes = true, root_markers = true, settings = true, omnifunc = true,
+  keys = true, ghost_text = true, progress = true,
+}
+local status = { progress = {}, messages = {} } -- what :RaglsStatus shows
 
 -- root_of returns the workspace root for a file: the nearest ancestor holding a root marker,
 -- else the file's directory.
@@ -65,7 +90,53 @@ local function client_config(root)
       c[k] = v
     end
   end
+  c.handlers = vim.tbl_extend('keep', c.handlers or {}, {
+    ['$/progress'] = M.progress_handler,
+    ['window/showMessage'] = M.message_handler,
+  })
+  local user_attach = c.on_attach
+  c.on_attach = function(client, bufnr)
+    M.attach(client, bufnr)
+    if user_attach then
+      user_attach(client, bufnr)
+    end
+  end
   return c
+end
+
+-- progress_handler shows $/progress in the command line (0.7 has no default display) and keeps
+-- the last message of each task for :RaglsStatus, then calls Neovim's own handler.
+function M.progress_handler(err, result, ctx, cfg)
+  local v = result and result.value or {}
+  local key = tostring(result and result.token)
+  local task = status.progress[key] or {}
+  task.title = v.title or task.title or ''
+  task.message = v.message or task.message or ''
+  task.percentage = v.percentage or task.percentage
+  task.done = v.kind == 'end'
+  status.progress[key] = task
+  if config.progress then
+    local pct = task.percentage and (' ' .. task.percentage .. '%') or ''
+    local line = 'ragls: ' .. task.title:gsub('^ragls: ', '') .. pct .. (task.message ~= '' and (' — ' .. task.message) or '')
+    if task.done then
+      line = line .. ' (done)'
+    end
+    vim.api.nvim_echo({ { line:sub(1, vim.o.columns - 12), 'ModeMsg' } }, false, {})
+  end
+  local default = vim.lsp.handlers['$/progress']
+  if default then
+    return default(err, result, ctx, cfg)
+  end
+end
+
+function M.message_handler(err, result, ctx, cfg)
+  if result and result.message then
+    table.insert(status.messages, result.message)
+    if #status.messages > 20 then
+      table.remove(status.messages, 1)
+    end
+  end
+  return vim.lsp.handlers['window/showMessage'](err, result, ctx, cfg)
 end
 
 -- start attaches ragls to a buffer (the current one by default), starting a server for its root
@@ -89,9 +160,6 @@ function M.start(bufnr)
     if id then
       vim.lsp.buf_attach_client(bufnr, id)
     end
-  end
-  if id and config.omnifunc then
-    vim.bo[bufnr].omnifunc = 'v:lua.vim.lsp.omnifunc'
   end
   return id
 end
@@ -126,13 +194,23 @@ function M.setup(opts)
     end,
   })
   vim.api.nvim_create_user_command('RaglsActions', function()
-    if vim.lsp.start then
-      -- Only ragls's actions: other servers' stay under vim.lsp.buf.code_action().
-      vim.lsp.buf.code_action({ filter = function(a) return a.title:find('^ragls: ') ~= nil end })
-    else
-      vim.lsp.buf.code_action() -- 0.7 cannot filter; ragls's titles start with "ragls: "
-    end
+    M.actions()
   end, { desc = 'ragls code actions' })
+  local commands = {
+    RaglsExplain = 'explain', RaglsDocument = 'document', RaglsRefactor = 'refactor',
+    RaglsFix = 'fix', RaglsTests = 'tests',
+  }
+  for name, what in pairs(commands) do
+    vim.api.nvim_create_user_command(name, function(a)
+      M.run(what, { range = a.range > 0 and { a.line1, a.line2 } or nil })
+    end, { range = true, desc = 'ragls: ' .. what })
+  end
+  vim.api.nvim_create_user_command('RaglsReindex', function()
+    M.reindex()
+  end, { desc = 'ragls: restart the server, which indexes the workspace again' })
+  vim.api.nvim_create_user_command('RaglsStatus', function()
+    print(M.status())
+  end, { desc = 'ragls: server, progress and recent messages' })
 end
 
-return M
+return require('ragls.actions')(M, function() return config end, status)
