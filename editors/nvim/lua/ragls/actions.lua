@@ -94,9 +94,29 @@ return function(M, get_config, status)
       for _, action in ipairs(result or {}) do
         for _, pattern in ipairs(titles[what] or {}) do
           if action.title:find(pattern) then
-            M.apply_action(client, action, bufnr)
-            if opts.on_done then
-              opts.on_done(action.title)
+            local function go(instruction)
+              if instruction and instruction ~= '' then
+                -- The instruction travels in the action's data, whether resolved or run as
+                -- the ragls.action command.
+                local data = action.data or (type(action.command) == 'table' and action.command.arguments and action.command.arguments[1])
+                  or (type(action.command) == 'string' and action.arguments and action.arguments[1])
+                if type(data) == 'table' then
+                  data.instruction = instruction
+                end
+              end
+              M.apply_action(client, action, bufnr)
+              if opts.on_done then
+                opts.on_done(action.title)
+              end
+            end
+            if what == 'refactor' and opts.instruction == nil then
+              vim.ui.input({ prompt = 'ragls: refactor how? (empty: improve it) ' }, function(input)
+                if input ~= nil then -- nil: cancelled
+                  go(input)
+                end
+              end)
+            else
+              go(opts.instruction)
             end
             return
           end
