@@ -5,14 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
-	"ragls/engine"
 	"ragls/mcp"
-	"ragls/workspace"
 )
 
 // rootsFlag collects repeated --root flags.
@@ -40,17 +37,7 @@ func runMCP(ctx context.Context, e env, args []string) error {
 	if len(roots) == 0 {
 		roots = rootsFlag{"."}
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageError{fmt.Sprintf("--log: %v", err)}
-	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	eng, err := engine.New(engine.Options{
-		CacheDir: workspace.DefaultCacheDir(e.getenv),
-		Getenv:   e.getenv,
-		Logger:   logger,
-		Watch:    true,
-	})
+	eng, logger, err := watchingEngine(e, *logLevel)
 	if err != nil {
 		return err
 	}

@@ -24,17 +24,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	if len(pos) > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", pos[0])}
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageError{fmt.Sprintf("--log: %v", err)}
-	}
-	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	eng, err := engine.New(engine.Options{
-		CacheDir: workspace.DefaultCacheDir(e.getenv),
-		Getenv:   e.getenv,
-		Logger:   logger,
-		Watch:    true,
-	})
+	eng, logger, err := watchingEngine(e, *logLevel)
 	if err != nil {
 		return err
 	}
@@ -76,4 +66,21 @@ func (e exitError) Error() string { return e.err.Error() }
 func startedByEditor() bool {
 	st, err := os.Stdin.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice == 0
+}
+
+// watchingEngine is the engine of a long-running server (the language server, the MCP server):
+// indexes kept fresh by a file watcher, diagnostics on stderr at the given level.
+func watchingEngine(e env, logLevel string) (*engine.Engine, *slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		return nil, nil, usageError{fmt.Sprintf("--log: %v", err)}
+	}
+	logger := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+	eng, err := engine.New(engine.Options{
+		CacheDir: workspace.DefaultCacheDir(e.getenv),
+		Getenv:   e.getenv,
+		Logger:   logger,
+		Watch:    true,
+	})
+	return eng, logger, err
 }
