@@ -27,8 +27,8 @@ const (
 	// statsFlushEvery is how often a running server merges its counts into the file: often
 	// enough that a crash loses little, rarely enough that typing never waits on a disk.
 	statsFlushEvery = time.Minute
-	// latencySamples is how many recent latencies each language keeps for its percentiles.
-	latencySamples = 1000
+	// LatencySamples is how many recent latencies each language keeps for its percentiles.
+	LatencySamples = 1000
 	// recentShown is how many shown completions can still be accepted: a client runs the
 	// command of the item the user accepts, long after newer ones were shown.
 	recentShown = 512
@@ -68,7 +68,7 @@ func (l *LanguageStats) add(d LanguageStats) {
 	l.Shown += d.Shown
 	l.Accepted += d.Accepted
 	l.LatencyMs = append(l.LatencyMs, d.LatencyMs...)
-	if n := len(l.LatencyMs) - latencySamples; n > 0 {
+	if n := len(l.LatencyMs) - LatencySamples; n > 0 {
 		l.LatencyMs = slices.Delete(l.LatencyMs, 0, n)
 	}
 }
@@ -141,7 +141,7 @@ func (e *Engine) CompletionShown(path string, latency time.Duration) string {
 	p := s.lang(lang)
 	p.Shown++
 	p.LatencyMs = append(p.LatencyMs, latency.Milliseconds())
-	if n := len(p.LatencyMs) - latencySamples; n > 0 {
+	if n := len(p.LatencyMs) - LatencySamples; n > 0 {
 		p.LatencyMs = slices.Delete(p.LatencyMs, 0, n)
 	}
 	s.next++
