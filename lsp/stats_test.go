@@ -3,6 +3,10 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -83,5 +87,46 @@ func TestCompletionAcceptanceCounted(t *testing.T) {
 
 	if err := h.call(protocol.MethodWorkspaceExecuteCommand, `{"command": "ragls.accepted", "arguments": [{"language": "go"}]}`, nil); err == nil {
 		t.Error("ragls.accepted without an id succeeded")
+	}
+}
+
+// In a language the settings disable, completion and inline completion answer nothing and
+// the model is never asked; another language still asks it.
+func TestDisabledLanguageNoCompletion(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Error(w, "no", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	config := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(config, []byte(`{"disabledLanguages": ["python"]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"RAGLS_CONFIG": config, "RAGLS_MODEL_URL": srv.URL + "/v1", "RAGLS_MODEL_TIMEOUT": "2s"}
+	eng, err := engine.New(engine.Options{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(eng.Close)
+	h := newHarnessFor(t, eng)
+	h.initialize(capsUTF16NoResolve)
+	h.open("/work/root/a.py", "x = ")
+	pos := `{"textDocument": {"uri": "file:///work/root/a.py"}, "position": {"line": 0, "character": 4}}`
+	var list protocol.CompletionList
+	h.mustCall(protocol.MethodTextDocumentCompletion, pos, &list)
+	var inline protocol.InlineCompletionList
+	h.mustCall(protocol.MethodTextDocumentInlineCompletion, pos, &inline)
+	if len(list.Items) != 0 || len(inline.Items) != 0 {
+		t.Errorf("completions in a disabled language: %+v, %+v", list, inline)
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the model server was asked %d times for a disabled language", n)
+	}
+	h.open("/work/root/a.go", "x := ")
+	h.mustCall(protocol.MethodTextDocumentCompletion, `{"textDocument": {"uri": "file:///work/root/a.go"}, "position": {"line": 0, "character": 5}}`, &list)
+	if calls.Load() == 0 {
+		t.Error("a Go completion did not reach the model server either: the test proves nothing")
 	}
 }
