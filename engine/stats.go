@@ -185,8 +185,8 @@ func (e *Engine) Stats() (CompletionStats, error) {
 }
 
 // FlushStats merges the counts since the last flush into the statistics file, so that
-// servers that ran before, or run beside this one, add up. The file is replaced atomically: a
-// reader sees the old file or the new one, never a part.
+// servers that ran before, or run beside this one, add up (a lock file orders their flushes).
+// The file is replaced atomically: a reader sees the old file or the new one, never a part.
 func (e *Engine) FlushStats() error {
 	s := &e.stats
 	if s.dir == "" {
@@ -199,6 +199,16 @@ func (e *Engine) FlushStats() error {
 	if len(pending) == 0 {
 		return nil
 	}
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		s.restore(pending)
+		return fmt.Errorf("saving completion statistics: %w", err)
+	}
+	unlock, err := lockStats(s.dir)
+	if err != nil {
+		s.restore(pending)
+		return fmt.Errorf("locking completion statistics: %w", err)
+	}
+	defer unlock()
 	st, err := LoadStats(s.dir)
 	if err != nil {
 		// A damaged file is kept aside rather than overwritten, so the user can look at it.

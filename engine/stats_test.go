@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestStatsPersistAndMerge(t *testing.T) {
 	// No temporary file is left beside it.
 	ents, _ := os.ReadDir(dir)
 	for _, en := range ents {
-		if en.Name() != StatsFile {
+		if en.Name() != StatsFile && en.Name() != StatsFile+".lock" {
 			t.Errorf("left in the cache dir: %s", en.Name())
 		}
 	}
@@ -133,5 +134,36 @@ func TestDisabledLanguagesNeverCallModel(t *testing.T) {
 	e.Complete(context.Background(), Doc{Path: "/r/a.go", Version: 1, Text: "x := "}, 5)
 	if calls.Load() == 0 {
 		t.Error("a Go completion did not reach the model server: the test proves nothing")
+	}
+}
+
+// Two servers flushing into one cache directory at the same time both keep their counts.
+func TestStatsConcurrentServersAddUp(t *testing.T) {
+	dir := t.TempDir()
+	engines := []*Engine{newStatsEngine(t, dir, nil), newStatsEngine(t, dir, nil)}
+	const rounds = 20
+	var wg sync.WaitGroup
+	for _, e := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range rounds {
+				e.CompletionShown("/r/a.go", time.Millisecond)
+				if err := e.FlushStats(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, e := range engines {
+		e.Close()
+	}
+	st, err := LoadStats(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.Languages["go"].Shown; got != 2*rounds {
+		t.Errorf("shown = %d after two servers counted %d each", got, rounds)
 	}
 }
