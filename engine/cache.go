@@ -78,5 +78,8 @@ func (c *completionCache) forget(path string) {
 // a language server asks before it debounces, so that a hit costs no wait.
 func (e *Engine) CachedCompletion(doc Doc, offset int) (string, bool) {
 	offset = min(max(offset, 0), len(doc.Text))
+	if !e.completes(doc.Path) {
+		return "", false
+	}
 	return e.cache.get(doc.Path, doc.Text, offset)
 }

@@ -115,6 +115,9 @@ func (e *Engine) Context(ctx context.Context, doc Doc, offset int, o ContextOpti
 // completion the engine remembers for the same text around the cursor is answered at once.
 func (e *Engine) Complete(ctx context.Context, doc Doc, offset int) (string, error) {
 	offset = min(max(offset, 0), len(doc.Text))
+	if !e.completes(doc.Path) {
+		return "", nil // the user turned completions off in this language
+	}
 	if text, ok := e.cache.get(doc.Path, doc.Text, offset); ok {
 		return text, nil
 	}

@@ -59,6 +59,7 @@ type Engine struct {
 	session *workspace.Session
 	model   *modelState
 	cache   completionCache
+	stats   statsState // completions shown and accepted, see stats.go
 	// explanations holds the model's explanations of definitions, shown in later hovers.
 	explanations explanations
 	bufs         buffers
@@ -104,6 +105,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.model = m
 	e.cache.init()
+	e.stats.init(opts.CacheDir)
 	e.bufs.init()
 	e.work.init()
 	e.session = workspace.NewSession(workspace.Config{
@@ -115,6 +117,8 @@ func New(opts Options) (*Engine, error) {
 	e.ctx, e.cancel = context.WithCancel(context.Background())
 	e.bg.Add(1)
 	go e.runWork(e.ctx)
+	e.bg.Add(1)
+	go e.flushStatsEvery(e.ctx, statsFlushEvery)
 	return e, nil
 }
 
@@ -122,6 +126,9 @@ func New(opts Options) (*Engine, error) {
 func (e *Engine) Close() {
 	e.cancel()
 	e.bg.Wait()
+	if err := e.FlushStats(); err != nil {
+		e.opts.Logger.Warn("cannot save completion statistics", "err", err)
+	}
 	for _, r := range e.session.Roots() {
 		if err := r.Save(); err != nil {
 			e.opts.Logger.Warn("cannot save index", "root", r.Dir, "err", err)

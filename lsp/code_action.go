@@ -430,6 +430,8 @@ func (s *Server) executeCommand(ctx context.Context, params []byte) (any, error)
 		release(ctx)
 		s.showMarkdown(ctx, md)
 		return nil, nil
+	case cmdAccepted:
+		return nil, s.accepted(arg)
 	case cmdOpen:
 		var path string
 		if err := json.Unmarshal(arg, &path); err != nil || !filepath.IsAbs(path) {

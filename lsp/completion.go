@@ -2,13 +2,17 @@ package lsp
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
+
+	"ragls/indexer"
 )
 
 // The completion item sorts after everything else, so that it never pushes the client's own
@@ -16,6 +20,7 @@ import (
 const completionSortText = "~ragls"
 
 func (s *Server) completion(ctx context.Context, params []byte) (any, error) {
+	start := time.Now()
 	var p protocol.CompletionParams
 	if err := decode(protocol.MethodTextDocumentCompletion, params, &p); err != nil {
 		return nil, err
@@ -41,7 +46,52 @@ func (s *Server) completion(ctx context.Context, params []byte) (any, error) {
 		// Marked incomplete, so the client asks again as the user types.
 		return empty, nil
 	}
-	return &protocol.CompletionList{IsIncomplete: true, Items: []protocol.CompletionItem{completionItem(doc.Text, offset, text, enc)}}, nil
+	item := completionItem(doc.Text, offset, text, enc)
+	item.Command = s.shown(doc.Path, start)
+	return &protocol.CompletionList{IsIncomplete: true, Items: []protocol.CompletionItem{item}}, nil
+}
+
+// completionStats is what the engine offers for the local acceptance statistics ("ragls
+// stats"): an engine without it gets no acceptance commands on its completions.
+type completionStats interface {
+	CompletionShown(path string, latency time.Duration) string
+	CompletionAccepted(id string) bool
+}
+
+// acceptedArg is the argument of cmdAccepted, which the client runs when the user accepts a
+// completion. Only the id counts; the language and latency are there for a client's logs.
+type acceptedArg struct {
+	ID        string `json:"id"`
+	Language  string `json:"language,omitempty"`
+	LatencyMs int64  `json:"latencyMs"`
+}
+
+// shown counts a completion for path answered with text, asked for at start, and returns the
+// command that counts its acceptance.
+func (s *Server) shown(path string, start time.Time) protocol.Command {
+	st, ok := s.engine.(completionStats)
+	if !ok {
+		return protocol.Command{}
+	}
+	latency := time.Since(start)
+	id := st.CompletionShown(path, latency)
+	raw, err := json.Marshal(acceptedArg{ID: id, Language: indexer.LangOf(path), LatencyMs: latency.Milliseconds()})
+	if err != nil {
+		return protocol.Command{}
+	}
+	return protocol.Command{Title: "ragls: completion accepted", Command: cmdAccepted, Arguments: []protocol.LSPAny{raw}}
+}
+
+// accepted counts the acceptance the argument of cmdAccepted names.
+func (s *Server) accepted(arg protocol.LSPAny) error {
+	var a acceptedArg
+	if err := json.Unmarshal(arg, &a); err != nil || a.ID == "" {
+		return jsonrpc2.Errorf(jsonrpc2.InvalidParams, "ragls: %s needs {\"id\": ...}", cmdAccepted)
+	}
+	if st, ok := s.engine.(completionStats); ok && !st.CompletionAccepted(a.ID) {
+		s.log.Debug("acceptance of an unknown completion ignored", "id", a.ID)
+	}
+	return nil
 }
 
 // completionItem offers text, the model's continuation at offset. The item replaces the word
@@ -93,6 +143,7 @@ type inlineCompletionParams struct {
 }
 
 func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, error) {
+	start := time.Now()
 	// Only the document and the position are read: clients disagree on the shape of the rest
 	// (VS Code sends context.selectedCompletionInfo.range as a two-element array of positions
 	// while its suggest widget is open), and a shape we do not use must not fail the request.
@@ -118,6 +169,7 @@ func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, erro
 	return &protocol.InlineCompletionList{Items: []protocol.InlineCompletionItem{{
 		InsertText: protocol.String(text),
 		Range:      &protocol.Range{Start: at, End: at},
+		Command:    s.shown(doc.Path, start),
 	}}}, nil
 }
 

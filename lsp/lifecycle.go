@@ -18,6 +18,7 @@ const (
 	cmdMarkdown  = "ragls.show"      // argument: Markdown text to show the user
 	cmdWriteFile = "ragls.writeFile" // arguments: path, content; creates a file the client cannot
 	cmdOpen      = "ragls.open"      // argument: absolute path of a file an action changed; shows it
+	cmdAccepted  = "ragls.accepted"  // argument: {"id": ...} of a completion the user accepted; counts it
 )
 
 // Code action kinds. Fixes are plain quickfixes so that editors list them with the diagnostic.
@@ -85,7 +86,7 @@ func serverCapabilities(enc encoding) protocol.ServerCapabilities {
 			},
 			ResolveProvider: ptr(true),
 		},
-		ExecuteCommandProvider:   protocol.ExecuteCommandOptions{Commands: []string{cmdAction, cmdMarkdown, cmdWriteFile, cmdOpen}},
+		ExecuteCommandProvider:   protocol.ExecuteCommandOptions{Commands: []string{cmdAction, cmdMarkdown, cmdWriteFile, cmdOpen, cmdAccepted}},
 		InlineCompletionProvider: protocol.Boolean(true),
 		Workspace: &protocol.WorkspaceOptions{
 			WorkspaceFolders: &protocol.WorkspaceFoldersServerCapabilities{

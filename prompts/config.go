@@ -34,6 +34,22 @@ type Config struct {
 	FIM             string        // FIM family override ("qwen", "deepseek", ...); "" = from the model name
 	ContextWindow   int           // overrides the model's context length the server reports (0 = ask the server)
 	TemplatesDir    string        // directory whose *.tmpl files replace the built-in templates
+	// DisabledLanguages are the languages ("disabledLanguages") in which ragls offers no
+	// completions: language IDs (go, python, javascript, typescript, tsx, rust, java, c, cpp,
+	// text for every other file) or file extensions without the dot ("md").
+	DisabledLanguages []string
+}
+
+// CompletesLanguage reports whether completions are on for a file of language lang (its ID)
+// with extension ext (".md" or "md"); matching ignores case.
+func (c Config) CompletesLanguage(lang, ext string) bool {
+	ext = strings.TrimPrefix(ext, ".")
+	for _, d := range c.DisabledLanguages {
+		if strings.EqualFold(d, lang) || (ext != "" && strings.EqualFold(strings.TrimPrefix(d, "."), ext)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Default settings. They suit Ollama on its default port with models that run on a laptop:
@@ -131,7 +147,7 @@ func parseTimeout(v string) (time.Duration, error) {
 // settingKeys are the keys of the settings file and of the editor's settings; the package
 // documentation shows them all with their defaults.
 var settingKeys = []string{"modelUrl", "apiKey", "chatModel", "completionModel", "embeddingModel",
-	"timeoutMs", "maxTokens", "temperature", "stop", "fim", "contextWindow", "templatesDir"}
+	"timeoutMs", "maxTokens", "temperature", "stop", "fim", "contextWindow", "templatesDir", "disabledLanguages"}
 
 // Merge returns c with the settings in m applied (keys as listed under "Settings" in the package
 // documentation). m is
@@ -201,31 +217,17 @@ func (c Config) Merge(m map[string]any) (Config, error) {
 				continue
 			}
 			c.Temperature = float32(n)
-		case "stop":
-			list, ok := v.([]any)
+		case "stop", "disabledLanguages":
+			list, ok := stringList(v)
 			if !ok {
-				if ss, ok2 := v.([]string); ok2 {
-					c.Stop = append([]string(nil), ss...)
-					continue
-				}
 				bad(k, v, "a list of strings")
 				continue
 			}
-			stop := make([]string, 0, len(list))
-			okAll := true
-			for _, e := range list {
-				s, ok := e.(string)
-				if !ok {
-					okAll = false
-					break
-				}
-				stop = append(stop, s)
+			if k == "stop" {
+				c.Stop = list
+			} else {
+				c.DisabledLanguages = list
 			}
-			if !okAll {
-				bad(k, v, "a list of strings")
-				continue
-			}
-			c.Stop = stop
 		default:
 			problems = append(problems, fmt.Sprintf("unknown setting %q (known: %s)", k, strings.Join(settingKeys, ", ")))
 		}
@@ -234,6 +236,26 @@ func (c Config) Merge(m map[string]any) (Config, error) {
 		return c, fmt.Errorf("model settings: %s", strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// stringList returns v as a list of strings, as decoded JSON or Go code gives one.
+func stringList(v any) ([]string, bool) {
+	if ss, ok := v.([]string); ok {
+		return append([]string(nil), ss...), true
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		s, ok := e.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
 }
 
 func number(v any) (float64, bool) {

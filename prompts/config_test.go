@@ -146,3 +146,21 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestDisabledLanguagesSetting(t *testing.T) {
+	c, err := DefaultConfig().Merge(map[string]any{"disabledLanguages": []any{"Python", ".md"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		lang, ext string
+		want      bool
+	}{{"python", ".py", false}, {"text", ".md", false}, {"text", "md", false}, {"text", ".txt", true}, {"go", ".go", true}} {
+		if got := c.CompletesLanguage(tc.lang, tc.ext); got != tc.want {
+			t.Errorf("CompletesLanguage(%q, %q) = %v, want %v", tc.lang, tc.ext, got, tc.want)
+		}
+	}
+	if _, err := DefaultConfig().Merge(map[string]any{"disabledLanguages": "python"}); err == nil || !strings.Contains(err.Error(), "disabledLanguages") {
+		t.Errorf("a string for disabledLanguages: %v, want an error naming it", err)
+	}
+}

@@ -36,7 +36,8 @@
 //	  "stop":            [],
 //	  "fim":             "",
 //	  "contextWindow":   0,
-//	  "templatesDir":    ""
+//	  "templatesDir":    "",
+//	  "disabledLanguages": []
 //	}
 //
 // "fim" forces a FIM family: qwen, deepseek, starcoder, starcoder2, codellama, codestral,
@@ -44,7 +45,9 @@
 // with ~/. "contextWindow" 0 means: ask the server for each model's window (see
 // [Client.Limits]); a number overrides what the server says. "timeoutMs" bounds a non-streamed
 // answer and a stream's first byte (at most 60 s); a stream that stalls for 10 s and a
-// completion that takes 10 s are given up (see [Timeouts]). Precedence, lowest first:
+// completion that takes 10 s are given up (see [Timeouts]). "disabledLanguages" turns
+// completions off in those languages, named by ID (go, python, text, ...) or file extension
+// ("md"); see [Config.CompletesLanguage]. Precedence, lowest first:
 // defaults, file, editor, environment.
 //
 // # Context windows and tokens

@@ -41,6 +41,7 @@ func commands() []command {
 		{"complete", "complete [--root DIR] [--prompt] FILE:LINE:COL", "print the completion an editor would get there", runComplete},
 		{"doctor", "doctor [--root DIR]", "check the settings, the model server, each model and the index", runDoctor},
 		{"bench", "bench [--root DIR] [-n N] [--json]", "measure indexing, context and search speed and memory", runBench},
+		{"stats", "stats [--json]", "completions shown, accepted and their latency per language (local only)", runStats},
 		{"version", "version", "print ragls's version, the Go version and the platform", runVersion},
 	}
 }
