@@ -18,6 +18,7 @@ type buffers struct {
 	byPath map[string]*buffer // guarded by mu; by the path the editor gave
 	byReal map[string]*buffer // guarded by mu; indexable buffers by real path, for the overlay
 	edits  editLog            // recent edits of indexable buffers, for completion prompts
+	warm   warmUps            // warm-up requests of opened buffers
 }
 
 type buffer struct {
@@ -109,6 +110,7 @@ func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error 
 		switch m.Kind {
 		case Open:
 			e.putBuffer(Doc{Path: m.Path, Version: m.Version, Text: m.Text}, nil)
+			e.scheduleWarmUp(m.Path)
 		case Change:
 			var path *workspace.Place
 			if old, ok := e.bufs.get(m.Path); ok {
@@ -118,6 +120,7 @@ func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error 
 		case Close:
 			e.cache.forget(m.Path)
 			e.bufs.edits.forget(m.Path)
+			e.cancelWarmUp(m.Path)
 			if old := e.bufs.remove(m.Path); old != nil && old.place.Root != nil {
 				// The unsaved text, if any, is gone: the file on disk is the truth again.
 				e.work.add(old.place.Root, workspace.Change{Path: old.place.Rel, Op: workspace.Changed})
