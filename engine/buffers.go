@@ -17,6 +17,8 @@ type buffers struct {
 	mu     sync.RWMutex
 	byPath map[string]*buffer // guarded by mu; by the path the editor gave
 	byReal map[string]*buffer // guarded by mu; indexable buffers by real path, for the overlay
+	edits  editLog            // recent edits of indexable buffers, for completion prompts
+	warm   warmUps            // warm-up requests of opened buffers
 }
 
 type buffer struct {
@@ -108,6 +110,7 @@ func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error 
 		switch m.Kind {
 		case Open:
 			e.putBuffer(Doc{Path: m.Path, Version: m.Version, Text: m.Text}, nil)
+			e.scheduleWarmUp(m.Path)
 		case Change:
 			var path *workspace.Place
 			if old, ok := e.bufs.get(m.Path); ok {
@@ -116,6 +119,8 @@ func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error 
 			e.putBuffer(Doc{Path: m.Path, Version: m.Version, Text: m.Text}, path)
 		case Close:
 			e.cache.forget(m.Path)
+			e.bufs.edits.forget(m.Path)
+			e.cancelWarmUp(m.Path)
 			if old := e.bufs.remove(m.Path); old != nil && old.place.Root != nil {
 				// The unsaved text, if any, is gone: the file on disk is the truth again.
 				e.work.add(old.place.Root, workspace.Change{Path: old.place.Rel, Op: workspace.Changed})
@@ -176,6 +181,11 @@ func (e *Engine) putBuffer(doc Doc, path *workspace.Place) {
 	}
 	pl := e.session.JudgeText(pp, doc.Path, doc.Text)
 	old := e.bufs.put(&buffer{doc: doc, path: pp, place: pl})
+	if edit && old != nil && old.place.Access == AccessIndexed && pl.Access == AccessIndexed {
+		e.bufs.edits.record(doc.Path, pl.Rel, old.doc.Text, doc.Text)
+	} else if pl.Access != AccessIndexed {
+		e.bufs.edits.forget(doc.Path)
+	}
 	if pl.Access == AccessSecret {
 		e.cache.forget(doc.Path)
 		e.tellSecret(doc.Path)

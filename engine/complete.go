@@ -150,13 +150,22 @@ func (e *Engine) CompletionPrompt(ctx context.Context, doc Doc, offset int) (pro
 		return prompts.Prompt{}, err
 	}
 	_, _, prompter := e.model.current()
+	sn := snippets(c.Items)
+	// The recent edits come first, as the most telling context; the prompt builder keeps them
+	// only if they fit the budget. Only buffers still indexable when asked are shown.
+	if edits, ok := e.bufs.edits.snippet(func(key string) bool {
+		x, open := e.bufs.get(key)
+		return open && x.place.Access == AccessIndexed
+	}); ok {
+		sn = append([]prompts.Snippet{edits}, sn...)
+	}
 	return prompter.BuildCompletion(prompts.CompletionInput{
 		Path:     c.Path,
 		RepoName: c.RepoName,
 		Language: indexer.LangOf(doc.Path),
 		Prefix:   doc.Text[:offset],
 		Suffix:   doc.Text[offset:],
-		Snippets: snippets(c.Items),
+		Snippets: sn,
 	})
 }
 

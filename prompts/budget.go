@@ -243,6 +243,10 @@ type Prompt struct {
 	PrefixDropped int // bytes cut from the top of the prefix
 	SuffixDropped int // bytes cut from the bottom of the suffix
 	Snippets      int // snippets included
+
+	// fim is what Text was formatted from, for servers that format FIM prompts themselves
+	// (llama.cpp's /infill); nil for the chat fallback.
+	fim *FIMInput
 }
 
 // singleLineTokens bounds a completion that ends at the end of its line.
@@ -386,15 +390,20 @@ func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
 	}
 	fi.Prefix, fi.Suffix = prefix, suffix
 	out.Text = fam.FormatFIM(fi)
+	out.fim = &fi
 	out.Tokens = overhead + avail - left
 	return out, nil
 }
 
-// Fill sends a prompt from [Prompter.BuildCompletion] and returns the text to insert. FIM prompts
-// stream through onDelta (if non-nil). The chat fallback is not streamed: its answer may arrive
+// Fill sends a prompt from [Prompter.BuildCompletion] and returns the text to insert. On a
+// llama.cpp server FIM prompts go to its native /infill with the prompt cache on (see infill.go);
+// elsewhere FIM prompts stream through onDelta (if non-nil). The chat fallback is not streamed: its answer may arrive
 // wrapped in a Markdown fence that can only be removed once complete, so onDelta gets the cleaned
 // text once.
 func (c *Client) Fill(ctx context.Context, p Prompt, onDelta func(string)) (string, error) {
+	if c.usesInfill(p) {
+		return c.infill(ctx, p, onDelta)
+	}
 	if p.Messages == nil {
 		return c.Complete(ctx, CompletionRequest{Prompt: p.Text, Model: p.Model, MaxTokens: p.MaxTokens, Stop: p.Stop}, onDelta)
 	}

@@ -38,6 +38,9 @@ func Actions() []string {
 // fallback for completion (complete.tmpl, complete_user.tmpl).
 var templateNames = []string{"explain", "document", "refactor", "fix", "test", "chat", "user", "complete", "complete_user"}
 
+// KindEdits is the Snippet.Kind of the user's recent edits, as diff hunks.
+const KindEdits = "edits"
+
 // Snippet is a piece of repository context: code from another place that the model should see.
 // The indexer's retrieval produces them; their order is their rank, best first.
 type Snippet struct {
@@ -257,6 +260,11 @@ const (
 func stableOrder(in []Snippet) []Snippet {
 	out := append([]Snippet(nil), in...)
 	sort.SliceStable(out, func(i, j int) bool {
+		// The recent edits change with every edit: last, after the files, they leave the
+		// head of the prompt as the prompt cache has it.
+		if ei, ej := out[i].Kind == KindEdits, out[j].Kind == KindEdits; ei != ej {
+			return ej
+		}
 		if out[i].Path != out[j].Path {
 			return out[i].Path < out[j].Path
 		}
