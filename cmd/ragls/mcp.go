@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -47,17 +46,7 @@ func runMCP(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	srv := mcp.NewServer(adapter, mcp.Options{Version: version(), Logger: logger})
-	var in io.ReadCloser
-	switch {
-	case e.stdin == os.Stdin:
-		in = pollableStdin()
-	default:
-		in = io.NopCloser(e.stdin)
-	}
-	out, ok := e.stdout.(io.WriteCloser)
-	if !ok {
-		out = nopWriteCloser{e.stdout}
-	}
+	in, out := stdio(e)
 	err = srv.Run(ctx, &sdk.IOTransport{Reader: in, Writer: nopWriteCloser{out}})
 	if errors.Is(err, io.EOF) || errors.Is(err, context.Canceled) {
 		return nil // the client went away, or we were told to stop

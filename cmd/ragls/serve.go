@@ -30,17 +30,7 @@ func runServe(ctx context.Context, e env, args []string) error {
 	}
 	defer eng.Close()
 	srv := lsp.NewServer(eng, lsp.Options{Logger: logger, Version: version()})
-	var in io.ReadCloser
-	switch {
-	case e.stdin == os.Stdin:
-		in = pollableStdin()
-	default:
-		in = io.NopCloser(e.stdin)
-	}
-	out, ok := e.stdout.(io.WriteCloser)
-	if !ok {
-		out = nopWriteCloser{e.stdout}
-	}
+	in, out := stdio(e)
 	err = srv.Run(ctx, lsp.Stdio(in, out))
 	if errors.Is(err, lsp.ErrNoShutdown) {
 		// The editor went away without saying goodbye: LSP asks for exit status 1.
@@ -83,4 +73,18 @@ func watchingEngine(e env, logLevel string) (*engine.Engine, *slog.Logger, error
 		Watch:    true,
 	})
 	return eng, logger, err
+}
+
+// stdio is a server's connection to its client: stdin (pollable when it is the process's own,
+// so that shutdown need not wait for a read) and stdout.
+func stdio(e env) (io.ReadCloser, io.WriteCloser) {
+	var in io.ReadCloser = io.NopCloser(e.stdin)
+	if e.stdin == os.Stdin {
+		in = pollableStdin()
+	}
+	out, ok := e.stdout.(io.WriteCloser)
+	if !ok {
+		out = nopWriteCloser{e.stdout}
+	}
+	return in, out
 }
