@@ -32,10 +32,24 @@ func TestNeovimPlugin(t *testing.T) {
 		"completion":    completeAt,
 		"actionTimeout": (m.Timeout + 5*time.Second).Milliseconds(),
 	}
+	env := environ(t)
 	cmd := exec.Command(bin, "--headless", "--clean", "-u", "NONE", "-c", "luafile "+abs(t, filepath.Join("testdata", "nvim_plugin.lua")))
-	cmd.Env = append(environ(t), "RAGLS_E2E_PLAN="+mustJSON(t, plan))
+	cmd.Env = append(env, "RAGLS_E2E_PLAN="+mustJSON(t, plan))
 	cmd.Dir = root
 	run(t, 60*time.Second, cmd)
+
+	// Accepting ghost text ran the item's command: the server, which has exited and written its
+	// statistics, counted the acceptance.
+	stats := exec.Command(ragls(t), "stats", "--json")
+	stats.Env = env
+	var counted struct {
+		Total struct {
+			Accepted int `json:"accepted"`
+		} `json:"total"`
+	}
+	if out := run(t, 30*time.Second, stats); json.Unmarshal(out, &counted) != nil || counted.Total.Accepted < 1 {
+		t.Errorf("ragls stats after accepting ghost text: %s, want an acceptance counted", out)
+	}
 
 	raw, err := os.ReadFile(result)
 	if err != nil {

@@ -354,8 +354,15 @@ return function(M, get_config, status)
       return false
     end
     local text = ghost_text(state)
+    local item = state.items[state.index]
     M.ghost_clear(bufnr)
     insert(bufnr, state, text)
+    -- An accepted item's command tells the server (ragls.accepted counts acceptances for
+    -- `ragls stats`), as VS Code runs it on Tab.
+    local client = M.client(bufnr)
+    if client and item and type(item.command) == 'table' and item.command.command then
+      client.request('workspace/executeCommand', { command = item.command.command, arguments = item.command.arguments }, function() end, bufnr)
+    end
     return true
   end
 
