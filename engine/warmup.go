@@ -28,9 +28,13 @@ type warmUps struct {
 	downAt time.Time
 }
 
-// scheduleWarmUp asks for a warm-up of the buffer at path after warmDelay, unless one is
-// pending or was sent within warmEvery. It returns at once.
+// scheduleWarmUp asks for a warm-up of the buffer at path after warmDelay, unless the user
+// turned warm-ups off (warmUp: false), or one is pending or was sent within warmEvery. It
+// returns at once.
 func (e *Engine) scheduleWarmUp(path string) {
+	if cfg, _, _ := e.model.current(); !cfg.WarmUp {
+		return
+	}
 	w := &e.bufs.warm
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -85,7 +89,8 @@ func (e *Engine) warmUp(path string) {
 	defer e.bg.Done()
 
 	x, ok := e.bufs.get(path)
-	if !ok || x.place.Access != AccessIndexed || e.model.down() {
+	cfg, _, _ := e.model.current() // the setting may have changed since it was scheduled
+	if !ok || x.place.Access != AccessIndexed || e.model.down() || !cfg.WarmUp || !e.completes(path) {
 		return
 	}
 	ctx := e.ctx

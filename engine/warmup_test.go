@@ -113,3 +113,62 @@ func TestWarmUpSkippedWhenServerDown(t *testing.T) {
 		t.Error("an unreachable server does not read as down")
 	}
 }
+
+// warmUp: false, from the editor's settings or RAGLS_WARM_UP=0, sends no warm-up; neither
+// does a language whose completions are off.
+func TestWarmUpOff(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		env      string
+		settings string
+	}{
+		{"editor setting", "", `{"warmUp": false}`},
+		{"environment", "0", `{"warmUp": true}`},
+		{"disabled language", "", `{"disabledLanguages": ["go"]}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			model := newFakeModel(t)
+			e, root := newTestEngineEnv(t, model, map[string]string{"RAGLS_WARM_UP": tc.env})
+			if err := e.Configure([]byte(tc.settings)); err != nil {
+				t.Fatal(err)
+			}
+			doc := docOf(t, root, "billing/invoice.go")
+			modify(t, e, Modification{Path: doc.Path, Version: 1, Text: doc.Text, Kind: Open})
+			time.Sleep(3 * warmDelay)
+			if n := model.warmUps("RenderInvoice"); n != 0 {
+				t.Errorf("%d warm-ups with %s, want none", n, tc.name)
+			}
+		})
+	}
+	// And on by default (TestWarmUpOnOpen), so the test above can fail.
+	if !prompts.DefaultConfig().WarmUp {
+		t.Error("warm-up is off by default")
+	}
+}
+
+// newTestEngineEnv is newTestEngine with more environment variables.
+func newTestEngineEnv(t *testing.T, model *fakeModel, extra map[string]string) (*Engine, string) {
+	t.Helper()
+	root := t.TempDir()
+	for p, text := range repo {
+		abs := filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(abs), 0o755)
+		if err := os.WriteFile(abs, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"RAGLS_CONFIG": filepath.Join(root, "no-config.json"),
+		"RAGLS_MODEL_URL": model.srv.URL + "/v1", "RAGLS_COMPLETION_MODEL": "qwen2.5-coder:1.5b-base", "RAGLS_CHAT_MODEL": "chat-model"}
+	for k, v := range extra {
+		env[k] = v
+	}
+	e, err := New(Options{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	if _, _, err := e.AddRoot(context.Background(), root, nil); err != nil {
+		t.Fatal(err)
+	}
+	return e, root
+}

@@ -38,6 +38,10 @@ type Config struct {
 	// completions: language IDs (go, python, javascript, typescript, tsx, rust, java, c, cpp,
 	// text for every other file) or file extensions without the dot ("md").
 	DisabledLanguages []string
+	// WarmUp ("warmUp", RAGLS_WARM_UP) sends one silent one-token completion when a file is
+	// opened, so that the first real one finds the model loaded and the prompt's head cached.
+	// On by default; off suits a server that is metered or shared.
+	WarmUp bool
 }
 
 // CompletesLanguage reports whether completions are on for a file of language lang (its ID)
@@ -104,6 +108,7 @@ func DefaultConfig() Config {
 		MaxTokens:       DefaultMaxTokens,
 		Temperature:     DefaultTemperature,
 		ContextWindow:   DefaultContextWindow,
+		WarmUp:          true,
 	}
 }
 
@@ -127,7 +132,22 @@ func (c Config) WithEnv(getenv func(string) string) Config {
 			c.Timeout = d
 		}
 	}
+	if on, ok := parseSwitch(getenv("RAGLS_WARM_UP")); ok {
+		c.WarmUp = on
+	}
 	return c
+}
+
+// parseSwitch reads an on/off environment variable: 1/0, true/false, on/off, yes/no. ok is
+// false for an empty or unreadable value, which leaves the setting as the lower layers said.
+func parseSwitch(v string) (on, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "on", "yes":
+		return true, true
+	case "0", "false", "off", "no":
+		return false, true
+	}
+	return false, false
 }
 
 func parseTimeout(v string) (time.Duration, error) {
@@ -147,7 +167,7 @@ func parseTimeout(v string) (time.Duration, error) {
 // settingKeys are the keys of the settings file and of the editor's settings; the package
 // documentation shows them all with their defaults.
 var settingKeys = []string{"modelUrl", "apiKey", "chatModel", "completionModel", "embeddingModel",
-	"timeoutMs", "maxTokens", "temperature", "stop", "fim", "contextWindow", "templatesDir", "disabledLanguages"}
+	"timeoutMs", "maxTokens", "temperature", "stop", "fim", "contextWindow", "templatesDir", "disabledLanguages", "warmUp"}
 
 // Merge returns c with the settings in m applied (keys as listed under "Settings" in the package
 // documentation). m is
@@ -217,6 +237,13 @@ func (c Config) Merge(m map[string]any) (Config, error) {
 				continue
 			}
 			c.Temperature = float32(n)
+		case "warmUp":
+			on, ok := v.(bool)
+			if !ok {
+				bad(k, v, "true or false")
+				continue
+			}
+			c.WarmUp = on
 		case "stop", "disabledLanguages":
 			list, ok := stringList(v)
 			if !ok {

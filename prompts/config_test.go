@@ -62,7 +62,7 @@ func TestMerge(t *testing.T) {
 	}
 	want := Config{BaseURL: "http://127.0.0.1:1234/v1", APIKey: "a", ChatModel: "c", CompletionModel: "p", EmbeddingModel: "e",
 		Timeout: 2500 * time.Millisecond, MaxTokens: 100, Temperature: 0, Stop: []string{"\n\n"}, FIM: "deepseek",
-		ContextWindow: 16384, TemplatesDir: "/tmp/t"}
+		ContextWindow: 16384, TemplatesDir: "/tmp/t", WarmUp: true}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("merged\n%+v\nwant\n%+v", c, want)
 	}
@@ -162,5 +162,35 @@ func TestDisabledLanguagesSetting(t *testing.T) {
 	}
 	if _, err := DefaultConfig().Merge(map[string]any{"disabledLanguages": "python"}); err == nil || !strings.Contains(err.Error(), "disabledLanguages") {
 		t.Errorf("a string for disabledLanguages: %v, want an error naming it", err)
+	}
+}
+
+func TestWarmUpSetting(t *testing.T) {
+	if !DefaultConfig().WarmUp {
+		t.Fatal("warm-up is off by default")
+	}
+	c, err := DefaultConfig().Merge(map[string]any{"warmUp": false})
+	if err != nil || c.WarmUp {
+		t.Errorf("warmUp: false merged to %v, %v", c.WarmUp, err)
+	}
+	if _, err := DefaultConfig().Merge(map[string]any{"warmUp": "no"}); err == nil || !strings.Contains(err.Error(), "warmUp") {
+		t.Errorf("warmUp: \"no\" error = %v, want one naming the key", err)
+	}
+	for v, want := range map[string]bool{"0": false, "off": false, "false": false, "1": true, "yes": true, "maybe": false} {
+		base := DefaultConfig()
+		base.WarmUp = v != "maybe" && !want // start from the opposite, except for the unreadable value
+		got := base.WithEnv(env(map[string]string{"RAGLS_WARM_UP": v})).WarmUp
+		if v == "maybe" {
+			want = base.WarmUp
+		}
+		if got != want {
+			t.Errorf("RAGLS_WARM_UP=%s: WarmUp = %v, want %v", v, got, want)
+		}
+	}
+	// The settings file layer.
+	path := filepath.Join(t.TempDir(), "config.json")
+	os.WriteFile(path, []byte(`{"warmUp": false}`), 0o644)
+	if c, err := LoadConfigFile(path); err != nil || c.WarmUp {
+		t.Errorf("settings file with warmUp false: %v, %v", c.WarmUp, err)
 	}
 }

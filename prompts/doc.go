@@ -37,7 +37,8 @@
 //	  "fim":             "",
 //	  "contextWindow":   0,
 //	  "templatesDir":    "",
-//	  "disabledLanguages": []
+//	  "disabledLanguages": [],
+//	  "warmUp":          true
 //	}
 //
 // "fim" forces a FIM family: qwen, deepseek, starcoder, starcoder2, codellama, codestral,
@@ -47,7 +48,8 @@
 // answer and a stream's first byte (at most 60 s); a stream that stalls for 10 s and a
 // completion that takes 10 s are given up (see [Timeouts]). "disabledLanguages" turns
 // completions off in those languages, named by ID (go, python, text, ...) or file extension
-// ("md"); see [Config.CompletesLanguage]. Precedence, lowest first:
+// ("md"); see [Config.CompletesLanguage]. "warmUp" false (or RAGLS_WARM_UP=0) stops the
+// one-token completion sent when a file is opened. Precedence, lowest first:
 // defaults, file, editor, environment.
 //
 // # Context windows and tokens

@@ -13,7 +13,7 @@ const LANGUAGES = ['go', 'python', 'javascript', 'javascriptreact', 'typescript'
 
 // Settings ragls reads; the others ("path", "languages", "inlineCompletion.*") are the extension's.
 const KEYS = ['modelUrl', 'apiKey', 'chatModel', 'completionModel', 'embeddingModel', 'fim', 'timeoutMs',
-	'maxTokens', 'temperature', 'contextWindow', 'stop', 'templatesDir'];
+	'maxTokens', 'temperature', 'contextWindow', 'stop', 'templatesDir', 'warmUp'];
 
 // settings returns only what the user set: sending VS Code's defaults would hide ragls's own
 // config file and environment, which rank below the editor's settings.

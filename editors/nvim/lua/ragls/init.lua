@@ -23,7 +23,7 @@ M.defaults = {
   -- A buffer's workspace root is the nearest directory above it holding one of these.
   root_markers = { '.git', 'go.mod', 'pyproject.toml', 'setup.py', 'package.json', 'Cargo.toml', 'pom.xml' },
   -- The "ragls" settings (modelUrl, chatModel, completionModel, embeddingModel, timeoutMs,
-  -- maxTokens, fim, ...), sent as initializationOptions and served to workspace/configuration.
+  -- maxTokens, fim, warmUp, ...), sent as initializationOptions and served to workspace/configuration.
   settings = {},
   -- Set omnifunc in attached buffers, so <C-x><C-o> asks ragls (multi-line items insert whole).
   omnifunc = true,
