@@ -74,12 +74,12 @@ func (e *Engine) Context(ctx context.Context, doc Doc, offset int, o ContextOpti
 	case ForAction:
 		// A third of the model's window (as the server reports it) for repository context
 		// leaves room for the code and the answer.
-		out.Budget, out.SourceTimeout = max(prompter.Limits(cfg.ChatModel).Window/3, 256), 100*time.Millisecond
+		out.Budget, out.SourceTimeout = max(prompter.Limits(ctx, cfg.ChatModel).Window/3, 256), 100*time.Millisecond
 		counter, out.Counter = e.model.counter, "tokenizer"
 	default:
 		// Packed with the cheap estimate: BuildCompletion counts the snippets it keeps with the
 		// real tokenizer and drops what does not fit, so counting them twice buys nothing.
-		out.Budget, out.SourceTimeout = max(prompter.Limits(cfg.CompletionModel).Window/4, 128), contextTimeout
+		out.Budget, out.SourceTimeout = max(prompter.Limits(ctx, cfg.CompletionModel).Window/4, 128), contextTimeout
 		out.Counter = "estimate (4 bytes a token)"
 	}
 	if o.Budget > 0 {
@@ -159,7 +159,7 @@ func (e *Engine) CompletionPrompt(ctx context.Context, doc Doc, offset int) (pro
 	}); ok {
 		sn = append([]prompts.Snippet{edits}, sn...)
 	}
-	return prompter.BuildCompletion(prompts.CompletionInput{
+	return prompter.BuildCompletion(ctx, prompts.CompletionInput{
 		Path:     c.Path,
 		RepoName: c.RepoName,
 		Language: indexer.LangOf(doc.Path),

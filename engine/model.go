@@ -74,9 +74,9 @@ func (m *modelState) current() (prompts.Config, *prompts.Client, *prompts.Prompt
 }
 
 // limits returns what the prompts for model are fitted to (the server's window for it).
-func (m *modelState) limits(model string) prompts.Limits {
+func (m *modelState) limits(ctx context.Context, model string) prompts.Limits {
 	_, _, prompter := m.current()
-	return prompter.Limits(model)
+	return prompter.Limits(ctx, model)
 }
 
 // configure applies the editor's settings (a JSON object, possibly {"ragls": {...}}).

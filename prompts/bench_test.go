@@ -93,7 +93,7 @@ func BenchmarkBuildCompletion(b *testing.B) {
 					p.counter.forget() // every line tokenized afresh
 				}
 				t0, c0 := time.Now(), threadCPU()
-				pr, err := p.BuildCompletion(in)
+				pr, err := p.BuildCompletion(context.Background(), in)
 				ds, cpu = append(ds, time.Since(t0)), append(cpu, threadCPU()-c0)
 				if err != nil {
 					b.Fatal(err)

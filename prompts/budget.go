@@ -296,10 +296,13 @@ const (
 // The prefix is cut from the top and the suffix from the bottom at line boundaries; snippets are
 // taken best first while they fit and are then written in path order, ahead of the current file,
 // so that the head of the prompt stays byte-identical across keystrokes for the prompt cache.
-func (p *Prompter) BuildCompletion(in CompletionInput) (Prompt, error) {
+//
+// ctx bounds only the wait for the server's limits (see [Prompter.Limits]): a cancelled
+// request builds its prompt with what is known so far and is expected to notice ctx itself.
+func (p *Prompter) BuildCompletion(ctx context.Context, in CompletionInput) (Prompt, error) {
 	model := pick(in.Model, p.cfg.CompletionModel)
 	fam := FamilyForModel(model, p.cfg.FIM)
-	lim := p.Limits(model)
+	lim := p.Limits(ctx, model)
 	cn := p.counter.scaled(lim.Multiplier())
 	out := Prompt{Family: fam, Model: model, MaxTokens: p.cfg.MaxTokens}
 

@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -83,7 +84,7 @@ func TestCutAtLineBoundaries(t *testing.T) {
 
 func TestBuildCompletionSmall(t *testing.T) {
 	p := testPrompter(t, func(c *Config) { c.Stop = []string{"\n\n"} })
-	pr, err := p.BuildCompletion(CompletionInput{Path: "a.go", Language: "go", Prefix: "func f() {\n\treturn ", Suffix: "\n}\n",
+	pr, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.go", Language: "go", Prefix: "func f() {\n\treturn ", Suffix: "\n}\n",
 		Snippets: []Snippet{{Path: "b.go", StartLine: 1, EndLine: 1, Text: "func g() int { return 1 }\n"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestBuildCompletionBudget(t *testing.T) {
 	p := testPrompter(t, func(c *Config) { c.ContextWindow, c.MaxTokens = window, out })
 	in := benchInput() // ~12k tokens of file, six snippets of ~300 tokens
 	in.Snippets[0].Text = strings.Repeat("huge snippet line\n", 400)
-	pr, err := p.BuildCompletion(in)
+	pr, err := p.BuildCompletion(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +147,7 @@ func TestBuildCompletionDropsLowestRank(t *testing.T) {
 		// Reverse path order against rank, to see that output order is by path but choice by rank.
 		snippets = append(snippets, Snippet{Path: "z" + itoa(9-i) + ".go", Text: strings.Repeat("rank"+itoa(i)+" body line\n", 8)})
 	}
-	pr, err := p.BuildCompletion(CompletionInput{Path: "a.go", Prefix: "x := ", Snippets: snippets})
+	pr, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.go", Prefix: "x := ", Snippets: snippets})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,10 +171,10 @@ func TestBuildCompletionStableHead(t *testing.T) {
 	p := testPrompter(t)
 	in := CompletionInput{Path: "a.go", Prefix: "package a\n\nfunc f() {\n\tx", Suffix: "\n}\n",
 		Snippets: []Snippet{{Path: "b.go", Text: "func b() {}\n"}, {Path: "c.go", Text: "func c() {}\n"}}}
-	a, _ := p.BuildCompletion(in)
+	a, _ := p.BuildCompletion(context.Background(), in)
 	in.Prefix += "yz"
 	in.Snippets[0], in.Snippets[1] = in.Snippets[1], in.Snippets[0] // rank changed, set did not
-	b, _ := p.BuildCompletion(in)
+	b, _ := p.BuildCompletion(context.Background(), in)
 	head := a.Text[:strings.Index(a.Text, "\tx")+2]
 	if !strings.HasPrefix(b.Text, head) {
 		t.Errorf("prompt head changed:\n%q\n%q", a.Text, b.Text)
@@ -182,7 +183,7 @@ func TestBuildCompletionStableHead(t *testing.T) {
 
 func TestBuildCompletionChatFallback(t *testing.T) {
 	p := testPrompter(t, func(c *Config) { c.CompletionModel = "llama3.2:3b" })
-	pr, err := p.BuildCompletion(CompletionInput{Path: "a.py", Language: "python", Prefix: "def f():\n    return ", Suffix: "\n",
+	pr, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.py", Language: "python", Prefix: "def f():\n    return ", Suffix: "\n",
 		Snippets: []Snippet{{Path: "b.py", StartLine: 3, EndLine: 4, Text: "def g():\n    pass\n"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +202,7 @@ func TestBuildCompletionChatFallback(t *testing.T) {
 
 func TestBuildCompletionNoRoom(t *testing.T) {
 	p := testPrompter(t, func(c *Config) { c.ContextWindow, c.MaxTokens = 20, 19 })
-	if _, err := p.BuildCompletion(CompletionInput{Prefix: "x"}); err == nil || !strings.Contains(err.Error(), "contextWindow") {
+	if _, err := p.BuildCompletion(context.Background(), CompletionInput{Prefix: "x"}); err == nil || !strings.Contains(err.Error(), "contextWindow") {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -22,7 +22,7 @@ func Example_complete() {
 	}
 	client := prompts.NewClient(cfg, nil)
 
-	prompt, err := p.BuildCompletion(prompts.CompletionInput{
+	prompt, err := p.BuildCompletion(context.Background(), prompts.CompletionInput{
 		Path: "main.go", Language: "go", RepoName: "demo",
 		Prefix: "package main\n\nfunc main() {\n\t", Suffix: "\n}\n",
 		Snippets: []prompts.Snippet{{Path: "util.go", StartLine: 1, EndLine: 3, Text: "func greet() string { return \"hi\" }\n"}},

@@ -55,7 +55,7 @@ func infillSetup(t *testing.T, srv *httptest.Server) (*Client, Prompt) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pr, err := p.BuildCompletion(CompletionInput{
+	pr, err := p.BuildCompletion(context.Background(), CompletionInput{
 		RepoName: "demo", Path: "main.go", Language: "go",
 		Prefix: "package main\n\nfunc main() {\n\t", Suffix: "\n}\n",
 		Snippets: []Snippet{{Path: "util/sum.go", Text: "func Sum(a, b int) int { return a + b }"}},

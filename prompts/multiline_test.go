@@ -1,6 +1,7 @@
 package prompts
 
 import (
+	"context"
 	"slices"
 	"testing"
 )
@@ -31,14 +32,14 @@ func TestMultiline(t *testing.T) {
 
 func TestSingleLineCompletionStopsAtTheLineEnd(t *testing.T) {
 	p := testPrompter(t)
-	single, err := p.BuildCompletion(CompletionInput{Path: "a.go", Language: "go", Prefix: "package a\n\nfunc f() int {\n\treturn comp", Suffix: "\n}\n"})
+	single, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.go", Language: "go", Prefix: "package a\n\nfunc f() int {\n\treturn comp", Suffix: "\n}\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if single.Multiline || !slices.Contains(single.Stop, "\n") || single.MaxTokens > singleLineTokens {
 		t.Errorf("mid-statement: multiline %v, stop %q, max tokens %d", single.Multiline, single.Stop, single.MaxTokens)
 	}
-	multi, err := p.BuildCompletion(CompletionInput{Path: "a.go", Language: "go", Prefix: "package a\n\nfunc f() int {", Suffix: "\n}\n"})
+	multi, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.go", Language: "go", Prefix: "package a\n\nfunc f() int {", Suffix: "\n}\n"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -144,7 +144,7 @@ func TestFillChatFallback(t *testing.T) {
 	})
 	c := f.client(func(cfg *Config) { cfg.CompletionModel = "llama3.2:3b" })
 	p := testPrompter(t, func(cfg *Config) { cfg.CompletionModel = "llama3.2:3b" })
-	pr, err := p.BuildCompletion(CompletionInput{Path: "a.go", Language: "go", Prefix: "func f() int {\n\t", Suffix: "\n}\n"})
+	pr, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.go", Language: "go", Prefix: "func f() int {\n\t", Suffix: "\n}\n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +162,7 @@ func TestFillChatFallback(t *testing.T) {
 func TestFillFIM(t *testing.T) {
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request, n int) { sse(w, true, true, "42") })
 	p := testPrompter(t)
-	pr, _ := p.BuildCompletion(CompletionInput{Path: "a.go", Prefix: "x := ", Suffix: "\n"})
+	pr, _ := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.go", Prefix: "x := ", Suffix: "\n"})
 	text, err := f.client().Fill(context.Background(), pr, func(string) {})
 	if err != nil || text != "42" {
 		t.Fatalf("Fill = %q, %v", text, err)

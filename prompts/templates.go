@@ -79,9 +79,11 @@ func (p *Prompter) Use(c *Client) { p.client = c }
 
 // Limits returns the limits prompts for model are fitted to. Without a client (see Use) they
 // come from the settings: contextWindow (or the assumed window) and the plain cl100k estimate.
-func (p *Prompter) Limits(model string) Limits {
+// With one, a discovery of the server's limits may be running: ctx ending stops the wait for
+// it, not the discovery (see [Client.Limits]).
+func (p *Prompter) Limits(ctx context.Context, model string) Limits {
 	if p.client != nil {
-		return p.client.Limits(context.Background(), model)
+		return p.client.Limits(ctx, model)
 	}
 	lim := Limits{Model: model, Window: p.cfg.ContextWindow, WindowSource: "the contextWindow setting", Ratio: 1, RatioSource: "cl100k estimate"}
 	if lim.Window <= 0 {
@@ -173,7 +175,8 @@ func (p *Prompter) Render(action string, in ActionInput) ([]Message, error) {
 	if err := sys.Execute(&sb, d); err != nil {
 		return nil, fmt.Errorf("template %s: %w", action, err)
 	}
-	lim := p.Limits(p.cfg.ChatModel)
+	// Actions are not asked for on keystrokes: the discovery is worth waiting for.
+	lim := p.Limits(context.Background(), p.cfg.ChatModel)
 	cn := p.counter.scaled(lim.Multiplier())
 	user, err := p.fitUser(cn, lim, p.tmpl["user"], d, cn.Count(sb.String()))
 	if err != nil {

@@ -91,10 +91,12 @@ type knowledge struct {
 }
 
 type modelFacts struct {
-	mu      sync.Mutex // held while discovering, so concurrent callers wait for one discovery
-	lim     Limits
-	expires time.Time
-	ratios  []float64 // measured ratios, newest last
+	mu      sync.Mutex
+	lim     Limits    // guarded by mu
+	expires time.Time // guarded by mu
+	ratios  []float64 // measured ratios, newest last; guarded by mu
+	// flight is closed when the discovery in progress ends; nil while none runs. Guarded by mu.
+	flight chan struct{}
 }
 
 func (k *knowledge) facts(model string) *modelFacts {
@@ -116,6 +118,8 @@ func (f *modelFacts) observe(ratio float64, source string) {
 	if ratio <= 0 || math.IsNaN(ratio) || math.IsInf(ratio, 0) {
 		return
 	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.ratios = append(f.ratios, ratio)
 	if len(f.ratios) > keptObservations {
 		f.ratios = f.ratios[len(f.ratios)-keptObservations:]
@@ -124,24 +128,79 @@ func (f *modelFacts) observe(ratio float64, source string) {
 	f.lim.RatioSource = source
 }
 
+// measured reports whether a ratio was measured for the model.
+func (f *modelFacts) measured() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.ratios) > 0
+}
+
 // Limits returns the window and token ratio of model on the configured server, asking the
 // server the first time and again when what it said may have changed. It never fails: when the
 // server does not tell, the contextWindow setting or the assumed defaults stand in (Known false).
 // The contextWindow setting, when set, overrides what the server says.
+//
+// Concurrent callers share one discovery, which runs detached from any one caller's
+// cancellation but bounded by discoveryTimeout: a caller whose ctx ends returns at once with
+// what is known so far (or the assumed defaults), and the discovery goes on for the callers
+// after it, so a keystroke cancelled while the server loads the model neither waits for it nor
+// throws away what it learns.
 func (c *Client) Limits(ctx context.Context, model string) Limits {
 	f := c.know.facts(model)
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if time.Now().Before(f.expires) {
-		return f.lim
+		lim := f.lim
+		f.mu.Unlock()
+		return lim
 	}
+	if f.flight == nil {
+		f.flight = make(chan struct{})
+		go c.learn(context.WithoutCancel(ctx), model, f, f.flight)
+	}
+	flight, known := f.flight, f.lim
+	f.mu.Unlock()
+	select {
+	case <-flight:
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		return f.lim
+	case <-ctx.Done():
+		return c.meanwhile(model, known)
+	}
+}
+
+// learn runs one discovery for model and publishes what it found to every caller of Limits.
+func (c *Client) learn(ctx context.Context, model string, f *modelFacts, done chan struct{}) {
 	ctx, cancel := context.WithTimeout(ctx, discoveryTimeout)
 	defer cancel()
 	lim, ttl := c.discover(ctx, model, f)
 	if c.cfg.ContextWindow > 0 {
 		lim.Window, lim.WindowSource = c.cfg.ContextWindow, "the contextWindow setting"
 	}
-	f.lim, f.expires = lim, time.Now().Add(ttl)
+	f.mu.Lock()
+	if len(f.ratios) > 0 {
+		// Answers that arrived during the discovery may have raised the ratio.
+		lim.Ratio, lim.RatioSource = f.lim.Ratio, f.lim.RatioSource
+	}
+	f.lim, f.expires, f.flight = lim, time.Now().Add(ttl), nil
+	f.mu.Unlock()
+	close(done)
+}
+
+// meanwhile is what a caller that cannot wait for the discovery gets: the limits learned
+// before, if any (they have only expired), else the setting or the assumed defaults.
+func (c *Client) meanwhile(model string, known Limits) Limits {
+	if known.Window > 0 {
+		return known
+	}
+	lim := Limits{Model: model, Window: assumedWindow, WindowSource: "assumed (the server has not answered yet)",
+		Ratio: max(known.Ratio, assumedRatio), RatioSource: "assumed"}
+	if known.Ratio > assumedRatio {
+		lim.RatioSource = known.RatioSource
+	}
+	if c.cfg.ContextWindow > 0 {
+		lim.Window, lim.WindowSource = c.cfg.ContextWindow, "the contextWindow setting"
+	}
 	return lim
 }
 
@@ -155,7 +214,9 @@ func (c *Client) CachedLimits(model string) (Limits, bool) {
 }
 
 func (c *Client) discover(ctx context.Context, model string, f *modelFacts) (Limits, time.Duration) {
+	f.mu.Lock()
 	lim := f.lim
+	f.mu.Unlock()
 	lim.Model = model
 	if lim.Ratio == 0 {
 		lim.Ratio, lim.RatioSource = assumedRatio, "assumed"
@@ -172,12 +233,14 @@ func (c *Client) discover(ctx context.Context, model string, f *modelFacts) (Lim
 	case ServerLMStudio:
 		w = c.lmStudioWindow(ctx, model)
 	}
-	if len(f.ratios) == 0 && kind != "" {
+	if !f.measured() && kind != "" {
 		c.calibrate(ctx, kind, model, f)
 	}
+	f.mu.Lock()
 	if len(f.ratios) > 0 {
 		lim.Ratio, lim.RatioSource = f.lim.Ratio, f.lim.RatioSource
 	}
+	f.mu.Unlock()
 	lim.Trained = w.trained
 	if w.size > 0 {
 		lim.Window, lim.WindowSource, lim.Known = w.size, w.source, true
@@ -263,7 +326,7 @@ func (c *Client) ollamaWindow(ctx context.Context, model string, f *modelFacts) 
 	}
 	// Not loaded yet: calibrating loads it (with the same default options a request would),
 	// after which the running size is known.
-	if len(f.ratios) == 0 {
+	if !f.measured() {
 		c.calibrate(ctx, ServerOllama, model, f)
 		if running() {
 			return w
@@ -404,11 +467,7 @@ func (c *Client) observeUsage(model string, sent []string, promptTokens int) {
 	if raw < minCalibrationTokens {
 		return
 	}
-	f := c.know.facts(model)
-	// Not under f.mu's discovery wait: an answer arriving during discovery waits briefly.
-	f.mu.Lock()
-	f.observe(float64(promptTokens)/float64(raw), "usage.prompt_tokens of recent answers")
-	f.mu.Unlock()
+	c.know.facts(model).observe(float64(promptTokens)/float64(raw), "usage.prompt_tokens of recent answers")
 }
 
 // api2 calls a server endpoint outside the OpenAI API (on the host of the configured URL) and
@@ -459,7 +518,7 @@ const MinPromptRoom = 256
 // minus maxTokens minus the longest fixed part of a prompt (an action's system prompt and
 // message layout, or the FIM format). It asks the server like [Prompter.Limits].
 func (p *Prompter) Room(model string, chat bool) (lim Limits, fixed, room int) {
-	lim = p.Limits(model)
+	lim = p.Limits(context.Background(), model)
 	cn := p.counter
 	if chat {
 		for _, a := range Actions() {

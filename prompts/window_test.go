@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // kindServer fakes the endpoints one server kind answers for window discovery and
@@ -145,7 +147,7 @@ func TestPromptsFitTheModelsTokens(t *testing.T) {
 		b.WriteString("func helper(x int) int {\n\treturn x * 2 // doubles the value\n}\n\n")
 	}
 	src := b.String()
-	prompt, err := p.BuildCompletion(CompletionInput{Path: "a.go", Language: "go", Prefix: src, Suffix: src})
+	prompt, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "a.go", Language: "go", Prefix: src, Suffix: src})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,5 +187,65 @@ func TestUsageRaisesTheRatio(t *testing.T) {
 	c.observeUsage("m", []string{"short"}, 1000)
 	if again, _ := c.CachedLimits("m"); again.Ratio != after.Ratio {
 		t.Errorf("a prompt too short to measure changed the ratio to %.2f", again.Ratio)
+	}
+}
+
+// TestLimitsCancelledWhileShowStalls: a caller whose request is cancelled while Ollama's
+// /api/show stalls returns at once with the assumed limits; the one discovery goes on, and
+// what it learns is shared by the callers after it, who do not start another.
+func TestLimitsCancelledWhileShowStalls(t *testing.T) {
+	release := make(chan struct{})
+	var shows atomic.Int32
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("/api/version", func(w http.ResponseWriter, r *http.Request) { reply(w, map[string]any{"version": "0.17.4"}) })
+	mux.HandleFunc("/api/show", func(w http.ResponseWriter, r *http.Request) {
+		shows.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		reply(w, map[string]any{"model_info": map[string]any{"llama.context_length": 8192}})
+	})
+	mux.HandleFunc("/api/ps", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, map[string]any{"models": []any{map[string]any{"name": "m:latest", "model": "m:latest", "context_length": 3000}}})
+	})
+	mux.HandleFunc("/v1/completions", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, map[string]any{"choices": []any{map[string]any{"text": "x"}}, "usage": map[string]any{"prompt_tokens": 200}})
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer close(release)
+	cfg := DefaultConfig()
+	cfg.BaseURL = srv.URL + "/v1"
+	c := NewClient(cfg, nil)
+
+	for range 3 { // three keystrokes, each cancelled while the discovery waits on /api/show
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		start := time.Now()
+		lim := c.Limits(ctx, "m")
+		waited := time.Since(start)
+		cancel()
+		if waited > time.Second {
+			t.Errorf("a cancelled caller waited %v for the stalled discovery", waited)
+		}
+		if lim.Known || lim.Window != assumedWindow {
+			t.Errorf("cancelled caller got %+v, want the assumed limits", lim)
+		}
+	}
+	if n := shows.Load(); n != 1 {
+		t.Errorf("/api/show asked %d times, want once: one discovery shared by every caller", n)
+	}
+	release <- struct{}{}
+	lim := c.Limits(context.Background(), "m")
+	if !lim.Known || lim.Window != 3000 {
+		t.Errorf("after the discovery: %+v, want the running window 3000", lim)
+	}
+	if n := shows.Load(); n != 1 {
+		t.Errorf("/api/show asked %d times, want once", n)
 	}
 }
