@@ -404,7 +404,7 @@ func (p *Prompter) BuildCompletion(ctx context.Context, in CompletionInput) (Pro
 // wrapped in a Markdown fence that can only be removed once complete, so onDelta gets the cleaned
 // text once.
 func (c *Client) Fill(ctx context.Context, p Prompt, onDelta func(string)) (string, error) {
-	if c.usesInfill(p) {
+	if c.usesInfill(ctx, p) {
 		return c.infill(ctx, p, onDelta)
 	}
 	if p.Messages == nil {

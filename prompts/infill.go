@@ -45,17 +45,15 @@ type infillAnswer struct {
 }
 
 // usesInfill reports whether p goes to llama.cpp's /infill: a FIM prompt (the chat fallback
-// has no hole to fill) and a server already known to be llama.cpp. The kind is only read, never
-// asked for here: discovery runs off the keystroke path, and until it has answered the
-// OpenAI-compatible path works everywhere.
-func (c *Client) usesInfill(p Prompt) bool {
+// has no hole to fill) on a server known to be llama.cpp. While the kind is not known yet (the
+// first completion, before any discovery has answered), the probe is waited for, briefly: its
+// requests are bounded at 2 s together and answer in milliseconds on a local server, and
+// without it the first completions on llama.cpp would miss /infill and its prompt cache.
+func (c *Client) usesInfill(ctx context.Context, p Prompt) bool {
 	if p.Messages != nil || p.fim == nil {
 		return false
 	}
-	c.know.mu.Lock()
-	kind := c.know.kind
-	c.know.mu.Unlock()
-	return kind == ServerLlamaCpp
+	return c.kind(ctx) == ServerLlamaCpp
 }
 
 // infill sends p to llama.cpp's /infill and returns the generated text, handing it to onDelta

@@ -155,3 +155,43 @@ func TestInfillCancel(t *testing.T) {
 		t.Error("the server never saw the request cancelled")
 	}
 }
+
+// The first completion on llama.cpp, before anything asked what the server is, goes to
+// /infill: Fill waits for the kind probe rather than taking the OpenAI-compatible path.
+func TestFirstFillOnLlamaCppUsesInfill(t *testing.T) {
+	bodies := make(chan map[string]any, 4)
+	srv := fakeLlamaCpp(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"content":"fmt.Println(Sum(1, 2))"}`)
+	}, bodies)
+	cfg := DefaultConfig()
+	cfg.BaseURL = srv.URL + "/v1"
+	cfg.CompletionModel = "qwen2.5-coder:1.5b-base"
+	c := NewClient(cfg, srv.Client())
+	p, err := NewPrompter(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := p.BuildCompletion(context.Background(), CompletionInput{Path: "main.go", Language: "go", Prefix: "func main() {\n\t", Suffix: "\n}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Concurrent first completions share one probe and all go to /infill.
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			got, err := c.Fill(context.Background(), pr, nil)
+			if err == nil && got != "fmt.Println(Sum(1, 2))" {
+				err = errors.New("Fill = " + got)
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(bodies); n != 3 {
+		t.Errorf("%d requests reached /infill, want 3", n)
+	}
+}

@@ -167,7 +167,12 @@ func TestFillFIM(t *testing.T) {
 	if err != nil || text != "42" {
 		t.Fatalf("Fill = %q, %v", text, err)
 	}
-	b := f.requests()[0].Body
+	var b map[string]any // the completion request, after the probe of what the server is
+	for _, r := range f.requests() {
+		if r.Path == "/v1/completions" {
+			b = r.Body
+		}
+	}
 	if b["prompt"] != pr.Text || b["stream"] != true || b["model"] != DefaultCompletionModel {
 		t.Errorf("request %v", b)
 	}

@@ -85,8 +85,10 @@ Explain what this code does, and which edge cases a test should cover.
 // knowledge is what a client has learned about its server's models.
 type knowledge struct {
 	mu     sync.Mutex
-	kind   string // server kind once known
-	kindAt time.Time
+	kind   string    // server kind once known; guarded by mu
+	kindAt time.Time // when kind was last asked for; guarded by mu
+	// kindFlight is closed when the kind probe in progress ends; nil while none runs.
+	kindFlight chan struct{}
 	models map[string]*modelFacts
 }
 
@@ -268,19 +270,44 @@ type window struct {
 	provisional bool // the model was not loaded: the running size may differ once it is
 }
 
-// kind returns the server kind, asking at most once a minute.
+// kindRetry is how soon a server whose kind could not be told is asked again: the probe costs
+// a few quick requests, and a llama.cpp still loading its model answers /props only after.
+const kindRetry = 5 * time.Second
+
+// kind returns the server kind, asking at most once a minute (every kindRetry while it is not
+// recognised). Concurrent callers share one probe (serverKind, bounded at 2 s) that runs
+// detached from their cancellation; a caller whose ctx ends first gets the kind known before.
 func (c *Client) kind(ctx context.Context) string {
-	c.know.mu.Lock()
-	kind, at := c.know.kind, c.know.kindAt
-	c.know.mu.Unlock()
-	if kind != "" && time.Since(at) < windowTTL {
+	k := c.know
+	k.mu.Lock()
+	kind, at := k.kind, k.kindAt
+	if (kind != "" && time.Since(at) < windowTTL) || (kind == "" && !at.IsZero() && time.Since(at) < kindRetry && k.kindFlight == nil) {
+		k.mu.Unlock()
 		return kind
 	}
-	kind, _ = c.serverKind(ctx)
-	c.know.mu.Lock()
-	c.know.kind, c.know.kindAt = kind, time.Now()
-	c.know.mu.Unlock()
-	return kind
+	if k.kindFlight == nil {
+		done := make(chan struct{})
+		k.kindFlight = done
+		go func(ctx context.Context) {
+			kind, _ := c.serverKind(ctx)
+			k.mu.Lock()
+			if kind != "" {
+				k.kind = kind // a failed probe (a busy server) does not forget a known kind
+			}
+			k.kindAt, k.kindFlight = time.Now(), nil
+			k.mu.Unlock()
+			close(done)
+		}(context.WithoutCancel(ctx))
+	}
+	flight := k.kindFlight
+	k.mu.Unlock()
+	select {
+	case <-flight:
+	case <-ctx.Done():
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.kind
 }
 
 // ollamaWindow reads the running context size from /api/ps (what the runner was started with,
