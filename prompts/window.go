@@ -89,7 +89,7 @@ type knowledge struct {
 	kindAt time.Time // when kind was last asked for; guarded by mu
 	// kindFlight is closed when the kind probe in progress ends; nil while none runs.
 	kindFlight chan struct{}
-	models map[string]*modelFacts
+	models     map[string]*modelFacts
 }
 
 type modelFacts struct {
