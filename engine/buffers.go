@@ -117,7 +117,9 @@ func (e *Engine) DidModifyFiles(ctx context.Context, mods []Modification) error 
 				path = &old.path // a keystroke does not move the file
 			}
 			e.putBuffer(Doc{Path: m.Path, Version: m.Version, Text: m.Text}, path)
+			e.stalePrefetch(m.Path, m.Text, false)
 		case Close:
+			e.stalePrefetch(m.Path, "", true)
 			e.cache.forget(m.Path)
 			e.bufs.edits.forget(m.Path)
 			e.cancelWarmUp(m.Path)

@@ -112,14 +112,31 @@ func (e *Engine) Context(ctx context.Context, doc Doc, offset int, o ContextOpti
 
 // Complete returns the model's fill-in-the-middle completion at offset, with repository
 // context, "" if the model has nothing to add, or nothing may be sent (a secret file). A
-// completion the engine remembers for the same text around the cursor is answered at once.
+// completion the engine remembers for the same text around the cursor is answered at once, and
+// one being prefetched for it (after an acceptance) is waited for rather than asked twice.
 func (e *Engine) Complete(ctx context.Context, doc Doc, offset int) (string, error) {
+	return e.complete(ctx, doc, offset, false)
+}
+
+// complete is Complete; background requests (prefetches) report no problem to the user: they
+// are no request of the user's.
+func (e *Engine) complete(ctx context.Context, doc Doc, offset int, background bool) (string, error) {
 	offset = min(max(offset, 0), len(doc.Text))
 	if !e.completes(doc.Path) {
 		return "", nil // the user turned completions off in this language
 	}
 	if text, ok := e.cache.get(doc.Path, doc.Text, offset); ok {
 		return text, nil
+	}
+	if pf := e.runningPrefetch(doc, offset); pf != nil && !background {
+		select {
+		case <-pf.done:
+		case <-ctx.Done():
+			return "", context.Cause(ctx)
+		}
+		if text, ok := e.cache.get(doc.Path, doc.Text, offset); ok {
+			return text, nil
+		}
 	}
 	p, err := e.CompletionPrompt(ctx, doc, offset)
 	if errors.Is(err, ErrSecret) {
@@ -130,7 +147,9 @@ func (e *Engine) Complete(ctx context.Context, doc Doc, offset int) (string, err
 	}
 	_, client, _ := e.model.current()
 	text, err := client.Fill(ctx, p, nil)
-	e.model.observe(err)
+	if !background {
+		e.model.observe(err)
+	}
 	if err != nil {
 		return "", err
 	}

@@ -60,6 +60,7 @@ type Engine struct {
 	model   *modelState
 	cache   completionCache
 	stats   statsState // completions shown and accepted, see stats.go
+	pf      prefetcher // the completion after an accepted one, see prefetch.go
 	// explanations holds the model's explanations of definitions, shown in later hovers.
 	explanations explanations
 	bufs         buffers

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,16 +109,31 @@ type statsState struct {
 
 	mu      sync.Mutex
 	pending map[string]*LanguageStats // guarded by mu; counts since the last flush
-	shown   map[string]string         // guarded by mu; id of a recent completion -> its language
+	shown   map[string]offer          // guarded by mu; id of a recent completion -> what it was
 	order   []string                  // guarded by mu; the ids of shown, oldest first
+	seed    maphash.Seed              // for offer.doc
 	run     string                    // this process's id prefix, so another run's ids never match
 	next    uint64                    // guarded by mu
+}
+
+// offer is a recent completion answer, as much of it as an acceptance needs: its language
+// for the counts, and where and what it inserts, for the prefetch of the next completion.
+// The document is kept as a hash, not a copy: hundreds of offers must not pin hundreds of
+// versions of a large buffer.
+type offer struct {
+	lang   string
+	path   string
+	offset int
+	texts  []string // the candidates; nil for a completion counted without them
+	doc    uint64   // hash of the document's text when it was offered
+	size   int      // its length
 }
 
 func (s *statsState) init(dir string) {
 	s.dir = dir
 	s.pending = map[string]*LanguageStats{}
-	s.shown = map[string]string{}
+	s.shown = map[string]offer{}
+	s.seed = maphash.MakeSeed()
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	s.run = hex.EncodeToString(b[:])
@@ -134,11 +151,30 @@ func (s *statsState) lang(l string) *LanguageStats {
 // CompletionShown counts a completion answered with text for the document at path, latency
 // after it was asked for, and returns the id by which CompletionAccepted names it.
 func (e *Engine) CompletionShown(path string, latency time.Duration) string {
+	return e.stats.count(offer{lang: indexer.LangOf(path), path: path}, latency)
+}
+
+// CompletionOffered counts one answer of candidates texts for doc at offset (shown once,
+// however many candidates), latency after it was asked for, and returns one id per candidate:
+// accepting one (CompletionAccepted) counts the answer accepted and prefetches the completion
+// after the candidate's text.
+func (e *Engine) CompletionOffered(doc Doc, offset int, texts []string, latency time.Duration) []string {
 	s := &e.stats
-	lang := indexer.LangOf(path)
+	o := offer{lang: indexer.LangOf(doc.Path), path: doc.Path, offset: min(max(offset, 0), len(doc.Text)),
+		texts: slices.Clone(texts), doc: maphash.String(s.seed, doc.Text), size: len(doc.Text)}
+	id := s.count(o, latency)
+	ids := make([]string, len(texts))
+	for i := range texts {
+		ids[i] = id + "." + strconv.Itoa(i)
+	}
+	return ids
+}
+
+// count counts one shown answer and returns its id.
+func (s *statsState) count(o offer, latency time.Duration) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	p := s.lang(lang)
+	p := s.lang(o.lang)
 	p.Shown++
 	p.LatencyMs = append(p.LatencyMs, latency.Milliseconds())
 	if n := len(p.LatencyMs) - LatencySamples; n > 0 {
@@ -146,7 +182,7 @@ func (e *Engine) CompletionShown(path string, latency time.Duration) string {
 	}
 	s.next++
 	id := s.run + "-" + strconv.FormatUint(s.next, 10)
-	s.shown[id] = lang
+	s.shown[id] = o
 	s.order = append(s.order, id)
 	if len(s.order) > recentShown {
 		delete(s.shown, s.order[0])
@@ -155,19 +191,32 @@ func (e *Engine) CompletionShown(path string, latency time.Duration) string {
 	return id
 }
 
-// CompletionAccepted counts the acceptance of the completion CompletionShown named id. It
-// reports false for an id it does not know (from another run, too old, or already accepted):
-// one shown completion is accepted at most once.
+// CompletionAccepted counts the acceptance of the completion CompletionShown or
+// CompletionOffered named id. It reports false for an id it does not know (from another run,
+// too old, or already accepted): one answer is accepted at most once, whichever of its
+// candidates. Accepting a candidate prefetches the completion that follows it (see prefetch.go).
 func (e *Engine) CompletionAccepted(id string) bool {
 	s := &e.stats
+	base, index := id, 0
+	if i := strings.LastIndexByte(id, '.'); i > 0 {
+		n, err := strconv.Atoi(id[i+1:])
+		if err != nil || n < 0 {
+			return false
+		}
+		base, index = id[:i], n
+	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	lang, ok := s.shown[id]
-	if !ok {
+	o, ok := s.shown[base]
+	if !ok || (o.texts != nil && index >= len(o.texts)) {
+		s.mu.Unlock()
 		return false
 	}
-	delete(s.shown, id) // order keeps the id until it ages out; shown is what counts
-	s.lang(lang).Accepted++
+	delete(s.shown, base) // order keeps the id until it ages out; shown is what counts
+	s.lang(o.lang).Accepted++
+	s.mu.Unlock()
+	if o.texts != nil {
+		e.prefetchAfter(o, o.texts[index])
+	}
 	return true
 }
 

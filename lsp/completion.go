@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -35,8 +36,11 @@ func (s *Server) completion(ctx context.Context, params []byte) (any, error) {
 	if p.Context.TriggerKind == protocol.CompletionTriggerKindTriggerCharacter && !triggerApplies(doc.Path, doc.Text[:offset]) {
 		return empty, nil
 	}
-	text, err := s.complete(ctx, doc, offset)
-	if err != nil || text == "" {
+	// The list shows every candidate at once, but asking for sampled alternatives on each
+	// keystroke would double the model's work: the list carries those already known (the
+	// variants of the model's answer, alternatives sampled earlier for inline cycling).
+	texts, err := s.complete(ctx, doc, offset, false)
+	if err != nil || len(texts) == 0 {
 		if ctx.Err() != nil {
 			return nil, protocol.ErrRequestCancelled
 		}
@@ -46,16 +50,34 @@ func (s *Server) completion(ctx context.Context, params []byte) (any, error) {
 		// Marked incomplete, so the client asks again as the user types.
 		return empty, nil
 	}
-	item := completionItem(doc.Text, offset, text, enc)
-	item.Command = s.shown(doc.Path, start)
-	return &protocol.CompletionList{IsIncomplete: true, Items: []protocol.CompletionItem{item}}, nil
+	cmds := s.shown(doc, offset, texts, start)
+	items := make([]protocol.CompletionItem, len(texts))
+	for i, text := range texts {
+		items[i] = completionItem(doc.Text, offset, text, enc)
+		items[i].Command = cmds[i]
+		if i > 0 {
+			// After the first, in the order given: the model's own answer stays on top.
+			items[i].SortText = protocol.NewOptional(completionSortText + strconv.Itoa(i))
+		}
+	}
+	return &protocol.CompletionList{IsIncomplete: true, Items: items}, nil
 }
 
 // completionStats is what the engine offers for the local acceptance statistics ("ragls
-// stats"): an engine without it gets no acceptance commands on its completions.
+// stats") and for the prefetch after an acceptance: an engine without it gets no acceptance
+// commands on its completions.
 type completionStats interface {
-	CompletionShown(path string, latency time.Duration) string
+	// CompletionOffered counts one answer of candidates texts for doc at offset, latency
+	// after it was asked for, and returns one id per candidate for CompletionAccepted.
+	CompletionOffered(doc Doc, offset int, texts []string, latency time.Duration) []string
 	CompletionAccepted(id string) bool
+}
+
+// candidateEngine is what an engine offers for several candidates per completion (see
+// engine.Engine.Candidates); without it the server offers Complete's one.
+type candidateEngine interface {
+	CachedCandidates(doc Doc, offset int, sample bool) ([]string, bool)
+	Candidates(ctx context.Context, doc Doc, offset int, sample bool) ([]string, error)
 }
 
 // acceptedArg is the argument of cmdAccepted, which the client runs when the user accepts a
@@ -66,20 +88,24 @@ type acceptedArg struct {
 	LatencyMs int64  `json:"latencyMs"`
 }
 
-// shown counts a completion for path answered with text, asked for at start, and returns the
-// command that counts its acceptance.
-func (s *Server) shown(path string, start time.Time) protocol.Command {
+// shown counts the candidates texts answered for doc at offset, asked for at start, and
+// returns for each the command that counts its acceptance.
+func (s *Server) shown(doc Doc, offset int, texts []string, start time.Time) []protocol.Command {
+	cmds := make([]protocol.Command, len(texts))
 	st, ok := s.engine.(completionStats)
 	if !ok {
-		return protocol.Command{}
+		return cmds
 	}
 	latency := time.Since(start)
-	id := st.CompletionShown(path, latency)
-	raw, err := json.Marshal(acceptedArg{ID: id, Language: indexer.LangOf(path), LatencyMs: latency.Milliseconds()})
-	if err != nil {
-		return protocol.Command{}
+	ids := st.CompletionOffered(doc, offset, texts, latency)
+	for i := range min(len(ids), len(cmds)) {
+		raw, err := json.Marshal(acceptedArg{ID: ids[i], Language: indexer.LangOf(doc.Path), LatencyMs: latency.Milliseconds()})
+		if err != nil {
+			continue
+		}
+		cmds[i] = protocol.Command{Title: "ragls: completion accepted", Command: cmdAccepted, Arguments: []protocol.LSPAny{raw}}
 	}
-	return protocol.Command{Title: "ragls: completion accepted", Command: cmdAccepted, Arguments: []protocol.LSPAny{raw}}
+	return cmds
 }
 
 // accepted counts the acceptance the argument of cmdAccepted names.
@@ -140,7 +166,16 @@ func wordStart(text string, offset int) int {
 type inlineCompletionParams struct {
 	TextDocument protocol.TextDocumentIdentifier `json:"textDocument"`
 	Position     protocol.Position               `json:"position"`
+	Context      struct {
+		// TriggerKind is 1 (Invoked) when the user asked: VS Code sends it when the user
+		// cycles to the next or previous suggestion, or triggers one by command; 2
+		// (Automatic) while typing.
+		TriggerKind int `json:"triggerKind"`
+	} `json:"context"`
 }
+
+// inlineInvoked is the LSP InlineCompletionTriggerKind of an explicit request.
+const inlineInvoked = 1
 
 func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, error) {
 	start := time.Now()
@@ -158,53 +193,83 @@ func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, erro
 	}
 	enc := s.enc()
 	offset := offsetOf(doc.Text, p.Position, enc)
-	text, err := s.complete(ctx, doc, offset)
-	if err != nil || text == "" {
+	// Typing gets the model's answer as fast as one (and its variants, which cost nothing);
+	// an explicit request, which is how the client asks for more to cycle through, gets
+	// alternatives sampled from the model too.
+	texts, err := s.complete(ctx, doc, offset, p.Context.TriggerKind == inlineInvoked)
+	if err != nil || len(texts) == 0 {
 		if ctx.Err() != nil {
 			return nil, protocol.ErrRequestCancelled
 		}
 		return empty, nil
 	}
 	at := positionOf(doc.Text, offset, enc)
-	return &protocol.InlineCompletionList{Items: []protocol.InlineCompletionItem{{
-		InsertText: protocol.String(text),
-		Range:      &protocol.Range{Start: at, End: at},
-		Command:    s.shown(doc.Path, start),
-	}}}, nil
+	cmds := s.shown(doc, offset, texts, start)
+	items := make([]protocol.InlineCompletionItem, len(texts))
+	for i, text := range texts {
+		items[i] = protocol.InlineCompletionItem{
+			InsertText: protocol.String(text),
+			Range:      &protocol.Range{Start: at, End: at},
+			Command:    cmds[i],
+		}
+	}
+	return &protocol.InlineCompletionList{Items: items}, nil
 }
 
-// complete returns the model's completion for doc at offset, from the cache when it can. It
-// releases the reading goroutine, so the caller must have read everything it needs from the
-// request before. The context is cancelled with cause errStale when the document changes.
-func (s *Server) complete(ctx context.Context, doc Doc, offset int) (string, error) {
-	if text, ok := s.engine.CachedCompletion(doc, offset); ok {
-		return text, nil
+// complete returns the candidates for doc at offset, best first (none if the model has
+// nothing to add), from the cache when it can; sample asks for alternatives sampled from the
+// model too (see candidateEngine). It releases the reading goroutine, so the caller must have
+// read everything it needs from the request before. The context is cancelled with cause
+// errStale when the document changes.
+func (s *Server) complete(ctx context.Context, doc Doc, offset int, sample bool) ([]string, error) {
+	ce, several := s.engine.(candidateEngine)
+	if several {
+		if texts, ok := ce.CachedCandidates(doc, offset, sample); ok {
+			return texts, nil
+		}
+	} else if text, ok := s.engine.CachedCompletion(doc, offset); ok {
+		return nonEmpty(text), nil
 	}
 	ctx, done := s.trackCompletion(ctx, doc.Path)
 	defer done()
 	wait := s.debounceFor(doc.Path)
 	release(ctx)
 
-	if wait > 0 {
+	if wait > 0 && !sample { // an explicit request is no keystroke to wait out
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return "", context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		}
 	}
-	text, err := s.engine.Complete(ctx, doc, offset)
+	var texts []string
+	var err error
+	if several {
+		texts, err = ce.Candidates(ctx, doc, offset, sample)
+	} else {
+		var text string
+		text, err = s.engine.Complete(ctx, doc, offset)
+		texts = nonEmpty(text)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", context.Cause(ctx)
+			return nil, context.Cause(ctx)
 		}
-		return "", err
+		return nil, err
 	}
 	if ctx.Err() != nil {
-		return "", context.Cause(ctx)
+		return nil, context.Cause(ctx)
 	}
-	return text, nil
+	return texts, nil
+}
+
+func nonEmpty(text string) []string {
+	if text == "" {
+		return nil
+	}
+	return []string{text}
 }
 
 // debounceFor returns how long a completion for path should wait before asking the model. The

@@ -23,8 +23,8 @@ type statsEngine struct {
 	real *engine.Engine
 }
 
-func (e statsEngine) CompletionShown(path string, latency time.Duration) string {
-	return e.real.CompletionShown(path, latency)
+func (e statsEngine) CompletionOffered(doc Doc, offset int, texts []string, latency time.Duration) []string {
+	return e.real.CompletionOffered(doc, offset, texts, latency)
 }
 func (e statsEngine) CompletionAccepted(id string) bool { return e.real.CompletionAccepted(id) }
 

@@ -234,6 +234,10 @@ type Prompt struct {
 	Messages  []Message // the chat fallback, for models without FIM
 	Stop      []string  // the family's stop tokens, then Config.Stop
 	MaxTokens int
+	// Temperature and Seed, when set, override Config.Temperature and the server's seed: the
+	// alternatives of [Client.Alternatives] are sampled with them.
+	Temperature *float32
+	Seed        *int
 	Tokens    int // estimated prompt tokens, margin included
 	// Multiline is false where only the rest of the line fits (see [Multiline]); the prompt
 	// then stops at the line's end.
@@ -408,9 +412,11 @@ func (c *Client) Fill(ctx context.Context, p Prompt, onDelta func(string)) (stri
 		return c.infill(ctx, p, onDelta)
 	}
 	if p.Messages == nil {
-		return c.Complete(ctx, CompletionRequest{Prompt: p.Text, Model: p.Model, MaxTokens: p.MaxTokens, Stop: p.Stop}, onDelta)
+		return c.Complete(ctx, CompletionRequest{Prompt: p.Text, Model: p.Model, MaxTokens: p.MaxTokens, Stop: p.Stop,
+			Temperature: p.Temperature, Seed: p.Seed}, onDelta)
 	}
-	res, err := c.chat(ctx, ChatRequest{Messages: p.Messages, Model: p.Model, MaxTokens: p.MaxTokens, Stop: p.Stop}, nil, true)
+	res, err := c.chat(ctx, ChatRequest{Messages: p.Messages, Model: p.Model, MaxTokens: p.MaxTokens, Stop: p.Stop,
+		Temperature: p.Temperature, Seed: p.Seed}, nil, true)
 	if err != nil {
 		return "", err
 	}

@@ -96,6 +96,7 @@ type ChatRequest struct {
 	Temperature *float32 // nil = Config.Temperature
 	Stop        []string // nil = Config.Stop
 	Schema      *Schema  // nil = free text
+	Seed        *int     // nil = the server's choice
 }
 
 // ChatResult is a finished chat completion.
@@ -118,6 +119,7 @@ func (c *Client) chat(ctx context.Context, req ChatRequest, onDelta func(string)
 		Model:  model,
 		Stop:   pickStop(req.Stop, c.cfg.Stop),
 		Stream: onDelta != nil,
+		Seed:   req.Seed,
 	}
 	if oreq.Stream {
 		// The usage tells how many tokens the prompt really cost: see observeUsage.
@@ -244,12 +246,32 @@ type CompletionRequest struct {
 	MaxTokens   int      // 0 = Config.MaxTokens
 	Temperature *float32 // nil = Config.Temperature
 	Stop        []string // nil = Config.Stop
+	Seed        *int     // nil = the server's choice; a fixed seed makes a sampled answer reproducible
+	// N asks for that many answers in one request (not streamed); servers that ignore it
+	// (Ollama, llama.cpp's OpenAI endpoint) answer one. See [Client.CompleteN].
+	N int
 }
 
 // Complete runs a text completion and returns the generated text, streaming it to onDelta if that
 // is non-nil. An empty completion is not an error: at some cursor positions nothing is the right
 // answer.
 func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta func(string)) (string, error) {
+	req.N = 0
+	outs, err := c.complete(ctx, req, onDelta)
+	if len(outs) == 0 {
+		return "", err
+	}
+	return outs[0], err
+}
+
+// CompleteN runs a text completion asking for req.N answers in one request, and returns those
+// the server gave, in its order: as many as asked where the server honours n (vLLM), one
+// where it does not.
+func (c *Client) CompleteN(ctx context.Context, req CompletionRequest) ([]string, error) {
+	return c.complete(ctx, req, nil)
+}
+
+func (c *Client) complete(ctx context.Context, req CompletionRequest, onDelta func(string)) ([]string, error) {
 	model := pick(req.Model, c.cfg.CompletionModel)
 	oreq := openai.CompletionRequest{
 		Model:     model,
@@ -258,6 +280,10 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 		MaxTokens: pickInt(req.MaxTokens, c.cfg.MaxTokens),
 		Stop:      pickStop(req.Stop, c.cfg.Stop),
 		Stream:    onDelta != nil,
+		Seed:      req.Seed,
+	}
+	if req.N > 1 && onDelta == nil {
+		oreq.N = req.N
 	}
 	if oreq.Stream {
 		oreq.StreamOptions = &openai.StreamOptions{IncludeUsage: true}
@@ -266,7 +292,7 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 	if req.Temperature != nil {
 		temp = *req.Temperature
 	}
-	var out string
+	var outs []string
 	promptTokens := 0
 	delivered := false
 	capBytes := answerCap(oreq.MaxTokens)
@@ -284,7 +310,12 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 			if resp.Usage != nil {
 				promptTokens = resp.Usage.PromptTokens
 			}
-			out = cutAt(resp.Choices[0].Text, capBytes)
+			choices := resp.Choices
+			sort.SliceStable(choices, func(i, j int) bool { return choices[i].Index < choices[j].Index })
+			outs = outs[:0]
+			for _, ch := range choices {
+				outs = append(outs, cutAt(ch.Text, capBytes))
+			}
 			return nil
 		}
 		stream, err := c.api.CreateCompletionStream(ctx, oreq)
@@ -329,13 +360,13 @@ func (c *Client) Complete(ctx context.Context, req CompletionRequest, onDelta fu
 				}
 			}
 		}
-		out = b.String()
+		outs = []string{b.String()}
 		return nil
 	})
 	if err == nil {
 		c.observeUsage(model, []string{req.Prompt, req.Suffix}, promptTokens)
 	}
-	return out, err
+	return outs, err
 }
 
 // embedBatch bounds how many texts go into one request; servers have request size limits and

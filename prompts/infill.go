@@ -32,6 +32,7 @@ type infillRequest struct {
 	TMaxPredictMS int64  `json:"t_max_predict_ms"`
 	Stream        bool   `json:"stream"`
 	Model         string `json:"model,omitempty"`
+	Seed          *int   `json:"seed,omitempty"`
 }
 
 type infillChunk struct {
@@ -62,13 +63,18 @@ func (c *Client) infill(ctx context.Context, p Prompt, onDelta func(string)) (st
 	model := pick(p.Model, c.cfg.CompletionModel)
 	maxTokens := pickInt(p.MaxTokens, c.cfg.MaxTokens)
 	overall, st := c.stagesFor(roleCompletion, false, maxTokens)
+	temp := c.cfg.Temperature
+	if p.Temperature != nil {
+		temp = *p.Temperature
+	}
 	body := infillRequest{
 		InputPrefix:   p.fim.Prefix,
 		InputSuffix:   p.fim.Suffix,
 		InputExtra:    make([]infillChunk, 0, len(p.fim.Files)),
 		NPredict:      maxTokens,
 		Stop:          pickStop(p.Stop, c.cfg.Stop),
-		Temperature:   c.cfg.Temperature,
+		Temperature:   temp,
+		Seed:          p.Seed,
 		CachePrompt:   true,
 		TMaxPredictMS: max(overall.Milliseconds(), 1),
 		Model:         model,
