@@ -238,7 +238,7 @@ type Prompt struct {
 	// alternatives of [Client.Alternatives] are sampled with them.
 	Temperature *float32
 	Seed        *int
-	Tokens    int // estimated prompt tokens, margin included
+	Tokens      int // estimated prompt tokens, margin included
 	// Multiline is false where only the rest of the line fits (see [Multiline]); the prompt
 	// then stops at the line's end.
 	Multiline bool
