@@ -95,6 +95,10 @@ func (c *completionCache) candidates(path, doc string, offset int) ([]string, bo
 		if len(doc)-len(typed) != e.all || !strings.HasPrefix(e.texts[0], typed) {
 			continue
 		}
+		if typed != "" && len(typed) == len(e.texts[0]) {
+			// Typed (or accepted) all of it: what comes next is a new question, not "nothing".
+			continue
+		}
 		if c.hash(doc[:e.offset]) != e.before || c.hash(doc[offset:]) != e.after {
 			continue
 		}
