@@ -38,8 +38,8 @@ func TestNeovimPlugin(t *testing.T) {
 	cmd.Dir = root
 	run(t, 60*time.Second, cmd)
 
-	// Accepting ghost text ran the item's command: the server, which has exited and written its
-	// statistics, counted the acceptance.
+	// Accepting ghost text and choosing an omni-completion item each ran the item's command:
+	// the server, which has exited and written its statistics, counted both acceptances.
 	stats := exec.Command(ragls(t), "stats", "--json")
 	stats.Env = env
 	var counted struct {
@@ -47,8 +47,8 @@ func TestNeovimPlugin(t *testing.T) {
 			Accepted int `json:"accepted"`
 		} `json:"total"`
 	}
-	if out := run(t, 30*time.Second, stats); json.Unmarshal(out, &counted) != nil || counted.Total.Accepted < 1 {
-		t.Errorf("ragls stats after accepting ghost text: %s, want an acceptance counted", out)
+	if out := run(t, 30*time.Second, stats); json.Unmarshal(out, &counted) != nil || counted.Total.Accepted != 2 {
+		t.Errorf("ragls stats after accepting ghost text and an omni-completion item: %s, want 2 acceptances counted", out)
 	}
 
 	raw, err := os.ReadFile(result)
@@ -71,6 +71,7 @@ func TestNeovimPlugin(t *testing.T) {
 		MarksAfterAccept      int      `json:"marksAfterAccept"`
 		ItemWord              string   `json:"itemWord"`
 		ItemRest              string   `json:"itemRest"`
+		ItemCommand           string   `json:"itemCommand"`
 		AfterItem             string   `json:"afterItem"`
 		Original              string   `json:"original"`
 		ServerExit            *int     `json:"serverExit"`
@@ -122,6 +123,9 @@ func TestNeovimPlugin(t *testing.T) {
 	}
 	if strings.Contains(got.ItemWord, "\n") || strings.ContainsRune(got.AfterItem, 0) {
 		t.Errorf("completion item word %q inserts a newline as ^@", got.ItemWord)
+	}
+	if got.ItemCommand != "ragls.accepted" {
+		t.Errorf("omni-completion item command = %q, want ragls.accepted", got.ItemCommand)
 	}
 	if want := insertAt(fakeCompletion); got.AfterItem != want {
 		t.Errorf("after the multi-line item:\n%q\nwant:\n%q", got.AfterItem, want)

@@ -119,12 +119,17 @@ local function main()
   end
   out.itemWord = items[1].word
   out.itemRest = items[1].user_data.ragls_rest
-  -- What Vim does with the chosen item, then what CompleteDone does with the rest.
+  -- What Vim does with the chosen item, then what the plugin's CompleteDone handler does with
+  -- v:completed_item (the item Vim was given): insert the rest and run the item's command,
+  -- ragls.accepted, whose reply is waited for so that the server counts it before it stops.
   local row, col = plan.completion.line, plan.completion.character
   vim.api.nvim_buf_set_text(bufnr, row, col, row, col, { items[1].word })
   vim.api.nvim_win_set_cursor(0, { row + 1, col + #items[1].word })
-  if out.itemRest then
-    ragls.insert_rest(bufnr, out.itemRest)
+  local replied, reply_err = false, nil
+  out.itemCommand = items[1].user_data.ragls_command and items[1].user_data.ragls_command.command or ''
+  ragls.complete_done(bufnr, items[1], function(err) replied, reply_err = true, err end)
+  if not vim.wait(plan.actionTimeout, function() return replied end, 20) or reply_err then
+    fail('the omni-completion item\'s command got no reply: ' .. vim.inspect(reply_err))
   end
   out.afterItem = lines(bufnr)
   out.original = original

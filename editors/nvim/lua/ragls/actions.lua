@@ -204,7 +204,7 @@ return function(M, get_config, status)
         empty = 1,
         dup = 1,
         icase = 1,
-        user_data = { ragls_rest = rest },
+        user_data = { ragls_rest = rest, ragls_command = type(item.command) == 'table' and item.command or nil },
       })
     end
     return items
@@ -230,6 +230,29 @@ return function(M, get_config, status)
       return -2 -- the items come asynchronously, through complete()
     end
     return {}
+  end
+
+  -- complete_done finishes a chosen omni-completion item (CompleteDone's v:completed_item):
+  -- it inserts the lines the item's word left out, then runs the item's command, which for
+  -- ragls is ragls.accepted: the acceptance is counted for `ragls stats`, as on the ghost-text
+  -- path, and the server prefetches the completion after it.
+  -- on_reply, if given, is called with the server's reply to the command.
+  function M.complete_done(bufnr, item, on_reply)
+    local data = type(item) == 'table' and item.user_data
+    if type(data) ~= 'table' then
+      return false
+    end
+    if type(data.ragls_rest) == 'string' then
+      M.insert_rest(bufnr, data.ragls_rest)
+    end
+    local cmd = data.ragls_command
+    local client = M.client(bufnr)
+    if client and type(cmd) == 'table' and cmd.command then
+      client.request('workspace/executeCommand', { command = cmd.command, arguments = cmd.arguments }, on_reply or function() end, bufnr)
+    elseif on_reply then
+      on_reply('no command to run')
+    end
+    return true
   end
 
   -- insert_rest puts the lines a completed item left out after the cursor.
@@ -444,11 +467,7 @@ return function(M, get_config, status)
       group = group,
       buffer = bufnr,
       callback = function()
-        local item = vim.v.completed_item
-        local data = type(item) == 'table' and item.user_data
-        if type(data) == 'table' and type(data.ragls_rest) == 'string' then
-          M.insert_rest(bufnr, data.ragls_rest)
-        end
+        M.complete_done(bufnr, vim.v.completed_item)
       end,
     })
 
