@@ -79,6 +79,11 @@ func TestSeveralCandidates(t *testing.T) {
 		t.Errorf("automatic inline completion = %d items, want 2", len(inline.Items))
 	}
 
+	// VS Code's own numbers, as vscode-languageclient 9 passes them through: 0 is Invoke.
+	h.mustCall(protocol.MethodTextDocumentInlineCompletion, `{`+pos+`, "context": {"triggerKind": 0}}`, &inline)
+	// No context at all: typing.
+	h.mustCall(protocol.MethodTextDocumentInlineCompletion, `{`+pos+`}`, &inline)
+
 	var list protocol.CompletionList
 	h.mustCall(protocol.MethodTextDocumentCompletion, `{`+pos+`}`, &list)
 	var labels, sorts []string
@@ -95,10 +100,10 @@ func TestSeveralCandidates(t *testing.T) {
 	}
 	eng.mu.Lock()
 	defer eng.mu.Unlock()
-	if !slices.Equal(eng.samples, []bool{true, false, false}) {
-		t.Errorf("sampled alternatives asked for %v, want only for the invoked inline request", eng.samples)
+	if !slices.Equal(eng.samples, []bool{true, false, true, false, false}) {
+		t.Errorf("sampled alternatives asked for %v, want only for the invoked inline requests", eng.samples)
 	}
-	if len(eng.offered) != 3 {
-		t.Errorf("%d answers counted as shown, want 3 (one per answer, not per candidate)", len(eng.offered))
+	if len(eng.offered) != 5 {
+		t.Errorf("%d answers counted as shown, want 5 (one per answer, not per candidate)", len(eng.offered))
 	}
 }

@@ -167,15 +167,21 @@ type inlineCompletionParams struct {
 	TextDocument protocol.TextDocumentIdentifier `json:"textDocument"`
 	Position     protocol.Position               `json:"position"`
 	Context      struct {
-		// TriggerKind is 1 (Invoked) when the user asked: VS Code sends it when the user
+		// TriggerKind is 1 (Invoked) when the user asked: VS Code asks so when the user
 		// cycles to the next or previous suggestion, or triggers one by command; 2
-		// (Automatic) while typing.
-		TriggerKind int `json:"triggerKind"`
+		// (Automatic) while typing. vscode-languageclient 9 passes VS Code's own numbers
+		// through (Invoke 0, Automatic 1), so 0 is taken as invoked too; ragls's extension
+		// sends the LSP numbers.
+		TriggerKind *int `json:"triggerKind"`
 	} `json:"context"`
 }
 
-// inlineInvoked is the LSP InlineCompletionTriggerKind of an explicit request.
-const inlineInvoked = 1
+// invoked reports whether the request was explicit (see TriggerKind). A client that sends no
+// context is typing.
+func (p inlineCompletionParams) invoked() bool {
+	k := p.Context.TriggerKind
+	return k != nil && (*k == 1 || *k == 0)
+}
 
 func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, error) {
 	start := time.Now()
@@ -196,7 +202,7 @@ func (s *Server) inlineCompletion(ctx context.Context, params []byte) (any, erro
 	// Typing gets the model's answer as fast as one (and its variants, which cost nothing);
 	// an explicit request, which is how the client asks for more to cycle through, gets
 	// alternatives sampled from the model too.
-	texts, err := s.complete(ctx, doc, offset, p.Context.TriggerKind == inlineInvoked)
+	texts, err := s.complete(ctx, doc, offset, p.invoked())
 	if err != nil || len(texts) == 0 {
 		if ctx.Err() != nil {
 			return nil, protocol.ErrRequestCancelled

@@ -79,13 +79,19 @@ function createClient() {
 			// Ghost text: off when the user says so (for every language or one); otherwise asked
 			// for after a short pause, and dropped when the user types on (VS Code cancels the
 			// token, which becomes $/cancelRequest).
+			// An explicit request (the user cycling to the next suggestion, or triggering one) is
+			// not debounced, and reaches ragls as LSP's Invoked (1), which asks the model for
+			// alternatives: vscode-languageclient 9 sends VS Code's own numbers (Invoke 0,
+			// Automatic 1), which read as LSP's Invoked while typing.
 			provideInlineCompletionItems: async (document, position, context, token, next) => {
 				if (!option('inlineCompletion.enable', true)) return null;
 				const off = option('inlineCompletion.disabledLanguages', []);
 				if (off.includes(document.languageId)) return null;
-				await sleep(option('inlineCompletion.debounceMs', 150), token);
+				const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+				if (!invoked) await sleep(option('inlineCompletion.debounceMs', 150), token);
 				if (token.isCancellationRequested) return null;
-				return next(document, position, context, token);
+				const lspContext = { triggerKind: invoked ? 1 : 2, selectedCompletionInfo: context.selectedCompletionInfo };
+				return next(document, position, lspContext, token);
 			},
 		},
 	});
