@@ -103,6 +103,9 @@ func TestVSCodeExtension(t *testing.T) {
 	if res.Inline["go"] != "asked" || res.Inline["disabled"] != nil || res.Inline["cancelled"] != nil {
 		t.Errorf("inline completion middleware = %v, want asked in go, nothing when disabled or cancelled", res.Inline)
 	}
+	if sent, _ := res.Inline["sent"].([]any); !reflect.DeepEqual(sent, []any{2.0, 1.0, 2.0}) {
+		t.Errorf("inline trigger kinds sent to ragls = %v, want [2 1 2] (typing, VS Code's Invoke as LSP Invoked, Automatic)", res.Inline["sent"])
+	}
 	if first.requestCount() == 0 {
 		t.Errorf("the model server named by ragls.modelUrl got no request")
 	}

@@ -139,9 +139,15 @@ async function main() {
 	const mw = client.clientOptions.middleware;
 	const doc = (languageId) => ({ languageId });
 	const live = { isCancellationRequested: false, onCancellationRequested() {} };
-	const next = async () => 'asked';
+	const sent = [];
+	const next = async (d, p, context) => { sent.push(context.triggerKind); return 'asked'; };
 	out.inline = {};
 	out.inline.go = await mw.provideInlineCompletionItems(doc('go'), {}, {}, live, next);
+	// VS Code's Invoke (0: the user cycles or asks) and Automatic (1) reach ragls as LSP's
+	// Invoked (1) and Automatic (2).
+	await mw.provideInlineCompletionItems(doc('go'), {}, { triggerKind: 0 }, live, next);
+	await mw.provideInlineCompletionItems(doc('go'), {}, { triggerKind: 1 }, live, next);
+	out.inline.sent = sent;
 	user['inlineCompletion.disabledLanguages'] = ['go'];
 	out.inline.disabled = await mw.provideInlineCompletionItems(doc('go'), {}, {}, live, next);
 	delete user['inlineCompletion.disabledLanguages'];

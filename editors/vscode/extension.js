@@ -87,7 +87,7 @@ function createClient() {
 				if (!option('inlineCompletion.enable', true)) return null;
 				const off = option('inlineCompletion.disabledLanguages', []);
 				if (off.includes(document.languageId)) return null;
-				const invoked = context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke;
+				const invoked = context.triggerKind === (vscode.InlineCompletionTriggerKind || { Invoke: 0 }).Invoke;
 				if (!invoked) await sleep(option('inlineCompletion.debounceMs', 150), token);
 				if (token.isCancellationRequested) return null;
 				const lspContext = { triggerKind: invoked ? 1 : 2, selectedCompletionInfo: context.selectedCompletionInfo };
