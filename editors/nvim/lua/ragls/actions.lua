@@ -348,6 +348,7 @@ return function(M, get_config, status)
         end
         state.items = result.items or result
         state.index = 1
+        state.invoked = false
         state.row, state.col, state.tick = row - 1, col, tick
         show(bufnr, state)
       end, bufnr)
@@ -414,12 +415,30 @@ return function(M, get_config, status)
     return true
   end
 
-  -- ghost_next shows the next suggestion, if the server sent more than one.
+  -- ghost_next shows the next suggestion. The first time, it asks the server explicitly
+  -- (triggerKind Invoked), which adds alternatives sampled from the model to what typing got;
+  -- after that it cycles through what the server sent.
   function M.ghost_next(bufnr)
     bufnr = bufnr or api.nvim_get_current_buf()
     local state = ghost[bufnr]
     if not M.ghost_visible(bufnr) then
       return false
+    end
+    local client = M.client(bufnr)
+    if not state.invoked and client and not state.keep and state.tick == api.nvim_buf_get_changedtick(bufnr) then
+      state.invoked = true
+      local tick, row, col = state.tick, state.row, state.col
+      local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+      params.context = { triggerKind = 1 }
+      client.request('textDocument/inlineCompletion', params, function(err, result)
+        local items = not err and result and (result.items or result)
+        if not items or #items == 0 or not state.items or api.nvim_buf_get_changedtick(bufnr) ~= tick or state.row ~= row or state.col ~= col then
+          return
+        end
+        state.items = items
+        state.index = math.min(2, #items)
+        show(bufnr, state)
+      end, bufnr)
     end
     state.index = state.index % #state.items + 1
     show(bufnr, state)
