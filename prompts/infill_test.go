@@ -195,3 +195,29 @@ func TestFirstFillOnLlamaCppUsesInfill(t *testing.T) {
 		t.Errorf("%d requests reached /infill, want 3", n)
 	}
 }
+
+// Alternatives on llama.cpp, which has no n: one /infill request per alternative, each with
+// its own seed and the sampling temperature.
+func TestAlternativesOnLlamaCpp(t *testing.T) {
+	bodies := make(chan map[string]any, 4)
+	srv := fakeLlamaCpp(t, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, `{"content":"x"}`)
+	}, bodies)
+	c, pr := infillSetup(t, srv)
+	got, err := c.Alternatives(context.Background(), pr, 2)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("Alternatives = %q, %v", got, err)
+	}
+	close(bodies)
+	seeds := map[float64]bool{}
+	for b := range bodies {
+		s, _ := b["seed"].(float64)
+		seeds[s] = true
+		if temp, _ := b["temperature"].(float64); temp < alternativeTemperature-0.01 {
+			t.Errorf("alternative sampled at temperature %v", b["temperature"])
+		}
+	}
+	if !seeds[1] || !seeds[2] {
+		t.Errorf("seeds sent: %v, want 1 and 2", seeds)
+	}
+}
