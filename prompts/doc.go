@@ -10,8 +10,8 @@
 //
 //   - [Config], [DefaultConfig], [LoadConfig]: settings from defaults, a JSON file, the editor and
 //     RAGLS_* environment variables, in that order of precedence.
-//   - [Client]: Chat, Complete, Fill, Embed, Models, Structured and Probe against the server.
-//     Every failure is a [*ModelError] whose one-line message names the URL, the model and the fix;
+//   - [Client]: Chat, Complete, CompleteN, Fill, Alternatives, Embed, Models, Structured and Probe
+//     against the server. Every failure is a [*ModelError] whose one-line message names the URL, the model and the fix;
 //     errors.Is(err, KindModelNotFound) and friends classify it.
 //   - [Prompter]: Render (action prompts from embedded, overridable templates) and BuildCompletion
 //     (FIM prompt within the token budget). Pure computation, no I/O after construction.
