@@ -429,7 +429,7 @@ func documented() string {
 }
 
 // fakeModel serves an OpenAI-compatible API on loopback that fails in one way: "slow" never
-// answers (until the request is abandoned), "html" answers a web page, "badjson" cut-off JSON;
+// answers on /v1/ (until the request is abandoned; other paths are not found), "html" answers a web page, "badjson" cut-off JSON;
 // "ok" answers fixed JSON. For "down" it returns the URL of a port nothing listens on.
 type fakeModel struct {
 	URL string
@@ -462,8 +462,12 @@ func newFakeModel(t *testing.T, mode string) *fakeModel {
 		f.mu.Lock()
 		f.requests = append(f.requests, r.URL.Path)
 		f.mu.Unlock()
-		switch mode {
-		case "slow":
+		switch {
+		case mode == "slow" && !strings.HasPrefix(r.URL.Path, "/v1/"):
+			// Not a model server ragls can tell the kind of: it answers only the OpenAI API,
+			// and that never, so what is measured is the completion's own request.
+			http.NotFound(w, r)
+		case mode == "slow":
 			select {
 			case <-r.Context().Done():
 				f.mu.Lock()
@@ -471,10 +475,10 @@ func newFakeModel(t *testing.T, mode string) *fakeModel {
 				f.mu.Unlock()
 			case <-time.After(30 * time.Second):
 			}
-		case "html":
+		case mode == "html":
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1>{not json</body></html>")
-		case "badjson":
+		case mode == "badjson":
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"content":`)
 		default:
