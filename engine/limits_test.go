@@ -57,3 +57,38 @@ func TestCancelledCompletionDoesNotWaitForLimits(t *testing.T) {
 		t.Errorf("the cancelled completion still asked the model (%d requests)", n)
 	}
 }
+
+// The first completion on llama.cpp, with a /props that answers slowly (the server is busy),
+// goes to /infill: the kind is known before the completion is sent.
+func TestFirstCompletionOnLlamaCppUsesInfill(t *testing.T) {
+	var infills, openai atomic.Int32
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("/props", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		reply(w, map[string]any{"default_generation_settings": map[string]any{"n_ctx": 4096}, "build_info": "b5000"})
+	})
+	mux.HandleFunc("/tokenize", func(w http.ResponseWriter, r *http.Request) { reply(w, map[string]any{"tokens": make([]int, 300)}) })
+	mux.HandleFunc("/infill", func(w http.ResponseWriter, r *http.Request) {
+		infills.Add(1)
+		reply(w, map[string]any{"content": "Println(total)"})
+	})
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		openai.Add(1)
+		reply(w, map[string]any{"choices": []any{map[string]any{"text": "wrong"}}})
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	e, root := newTestEngineEnv(t, &fakeModel{srv: srv}, map[string]string{"RAGLS_WARM_UP": "0"})
+	doc := Doc{Path: filepath.Join(root, "billing/c.go"), Text: "package billing\n\nfunc f(total int) {\n\tfmt.\n}\n"}
+	got, err := e.Complete(context.Background(), doc, strings.Index(doc.Text, "fmt.")+4)
+	if err != nil || got != "Println(total)" {
+		t.Fatalf("first completion = %q, %v", got, err)
+	}
+	if infills.Load() != 1 || openai.Load() != 0 {
+		t.Errorf("first completion: %d /infill and %d OpenAI-compatible requests, want 1 and 0", infills.Load(), openai.Load())
+	}
+}
