@@ -94,3 +94,38 @@ func TestCandidatesRealModel(t *testing.T) {
 		t.Errorf("asked again: %q (cached %v), want %q", again, ok, all)
 	}
 }
+
+// Against real Ollama: accepting a completion prefetches the next one, which the request at
+// the end of the inserted text then gets from the cache.
+func TestPrefetchRealModel(t *testing.T) {
+	e, root := realModelEngine(t)
+	path := filepath.Join(root, "billing/c.go")
+	text := "package billing\n\nfunc f(total int) int {\n\t\n}\n"
+	modify(t, e, Modification{Path: path, Version: 1, Text: text, Kind: Open})
+	doc, _ := e.Buffer(path)
+	off := strings.Index(text, "{\n\t") + 3
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	texts, err := e.Candidates(ctx, doc, off, false)
+	if err != nil || len(texts) == 0 {
+		t.Fatalf("candidates = %q, %v", texts, err)
+	}
+	ids := e.CompletionOffered(doc, off, texts, time.Millisecond)
+	after := text[:off] + texts[0] + text[off:]
+	modify(t, e, Modification{Path: path, Version: 2, Text: after, Kind: Change})
+	if !e.CompletionAccepted(ids[0]) {
+		t.Fatal("acceptance not counted")
+	}
+	next := Doc{Path: path, Version: 2, Text: after}
+	at := off + len(texts[0])
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if _, ok := e.CachedCompletion(next, at); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the completion after the accepted one was not prefetched within a minute")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
