@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -40,6 +41,10 @@ type Index struct {
 	// chunk's text never changes, so an ID a reader holds always means the chunk it meant.
 	// It is incremented only under mu.RLock, so a writer holding mu sees every reader.
 	readers atomic.Int64
+	// open counts the open snapshots by generation, so that versions no open snapshot can
+	// see are reclaimed even while newer snapshots are open.
+	openMu sync.Mutex
+	open   map[uint64]int
 
 	// gen is the index's generation, bumped once by every applied change and published under
 	// mu: a snapshot reads at one generation, and each file version carries the generations
@@ -106,6 +111,7 @@ func New(syntax *Syntax, embedder Embedder) *Index {
 		embedder: embedder,
 		files:    make(map[string]*fileEntry),
 		older:    make(map[string]*fileEntry),
+		open:     make(map[uint64]int),
 		lex:      newLexical(),
 	}
 }
@@ -362,20 +368,28 @@ func (x *Index) removeLocked(path string, g uint64) bool {
 	return true
 }
 
-// reclaimIfIdleLocked drops the dead file versions and compacts if worth it, when no snapshot
-// is open; otherwise the last snapshot to close does it.
+// reclaimIfIdleLocked drops the dead file versions no open snapshot can see, and compacts if
+// worth it when no snapshot is open; the snapshots closing later do the rest.
 func (x *Index) reclaimIfIdleLocked() {
-	if x.readers.Load() != 0 {
-		return
-	}
-	x.reclaimLocked()
+	x.reclaimLocked(x.oldestOpen())
 	x.compactIfIdleLocked(x.lex.needsCompaction())
 }
 
-// reclaimLocked forgets every dead file version: its postings, vectors and definitions. No
-// snapshot may be open.
-func (x *Index) reclaimLocked() {
-	for path, f := range x.older {
+// reclaimLocked forgets the dead file versions that died at or before generation oldest, which
+// no snapshot open or to come can see: their postings, vectors and definitions.
+func (x *Index) reclaimLocked(oldest uint64) {
+	for path, keep := range x.older {
+		// The chain is newest first: cut it at the first version dead by oldest.
+		var f *fileEntry
+		if keep.died <= oldest {
+			f, keep = keep, nil
+		} else {
+			last := keep
+			for last.prev != nil && last.prev.died > oldest {
+				last = last.prev
+			}
+			f, last.prev = last.prev, nil
+		}
 		for ; f != nil; f = f.prev {
 			for _, id := range f.chunks {
 				x.lex.remove(id, int(x.chunks[id].nterms))
@@ -389,6 +403,9 @@ func (x *Index) reclaimLocked() {
 				x.syms.remove(f.defs[i].Name, f)
 			}
 		}
+		if keep != nil {
+			continue
+		}
 		if x.files[path] == nil {
 			x.paths++
 		}
@@ -399,18 +416,26 @@ func (x *Index) reclaimLocked() {
 // compactIfIdleLocked compacts when need is true and no snapshot is open.
 func (x *Index) compactIfIdleLocked(need bool) {
 	if need && x.readers.Load() == 0 {
-		x.reclaimLocked()
+		x.reclaimLocked(math.MaxUint64)
 		x.compactLocked()
 	}
 }
 
-// unpin closes a snapshot; the last one out reclaims what waited for it.
-func (x *Index) unpin() {
-	if x.readers.Add(-1) != 0 {
+// unpin closes a snapshot at generation g; the oldest one out reclaims what waited for it.
+func (x *Index) unpin(g uint64) {
+	x.openMu.Lock()
+	x.open[g]--
+	last := x.open[g] == 0
+	if last {
+		delete(x.open, g)
+	}
+	x.openMu.Unlock()
+	idle := x.readers.Add(-1) == 0
+	if !last {
 		return
 	}
 	x.mu.RLock()
-	need := len(x.older) > 0 || x.lex.needsCompaction()
+	need := len(x.older) > 0 || (idle && x.lex.needsCompaction())
 	x.mu.RUnlock()
 	if !need {
 		return
@@ -418,6 +443,17 @@ func (x *Index) unpin() {
 	x.mu.Lock()
 	x.reclaimIfIdleLocked()
 	x.mu.Unlock()
+}
+
+// oldestOpen returns the generation of the oldest open snapshot, math.MaxUint64 if none.
+func (x *Index) oldestOpen() uint64 {
+	x.openMu.Lock()
+	defer x.openMu.Unlock()
+	oldest := uint64(math.MaxUint64)
+	for g := range x.open {
+		oldest = min(oldest, g)
+	}
+	return oldest
 }
 
 // quiesceLocked waits, holding x.mu when it returns as when it is called, until no snapshot is
@@ -428,7 +464,7 @@ func (x *Index) quiesceLocked() {
 		time.Sleep(time.Millisecond)
 		x.mu.Lock()
 	}
-	x.reclaimLocked()
+	x.reclaimLocked(math.MaxUint64)
 	if len(x.chunks) != x.liveChunksLocked() {
 		x.compactLocked()
 	}

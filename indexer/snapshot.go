@@ -13,8 +13,9 @@ import (
 // A request takes one snapshot and reads everything through it; it must call Release when
 // done (a snapshot left open only delays reclaiming memory, never a change).
 //
-// Taking and releasing one costs a read lock and two atomic adds: the versions a snapshot
-// sees are kept by the writers (copy-on-write per file), not copied for it.
+// Taking and releasing one costs a read lock, a short mutex and an atomic add: the versions a
+// snapshot sees are kept by the writers (copy-on-write per file), not copied for it. A
+// version is reclaimed once no open snapshot is old enough to see it.
 type Snapshot struct {
 	x    *Index
 	gen  uint64
@@ -28,12 +29,15 @@ func (x *Index) Snapshot() *Snapshot {
 	// never reclaims what one may see.
 	x.readers.Add(1)
 	g := x.gen
+	x.openMu.Lock()
+	x.open[g]++
+	x.openMu.Unlock()
 	x.mu.RUnlock()
 	return &Snapshot{x: x, gen: g}
 }
 
 // Release closes the snapshot. It is safe to call more than once.
-func (s *Snapshot) Release() { s.once.Do(s.x.unpin) }
+func (s *Snapshot) Release() { s.once.Do(func() { s.x.unpin(s.gen) }) }
 
 // Generation is the index generation the snapshot reads at: equal generations mean equal views.
 func (s *Snapshot) Generation() uint64 { return s.gen }

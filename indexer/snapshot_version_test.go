@@ -247,3 +247,50 @@ func TestSnapshotKeepsReplacedAndRemovedFiles(t *testing.T) {
 		t.Errorf("the removed file's definition is still found: %v", defs)
 	}
 }
+
+// A version no open snapshot can see is reclaimed at once, even while newer snapshots are open:
+// a steady stream of overlapping requests does not keep every old version alive.
+func TestSnapshotReclaimsWhileNewerOpen(t *testing.T) {
+	x := newTestIndex(t, nil)
+	ctx := context.Background()
+	upsert := func(v int) {
+		t.Helper()
+		if _, err := x.Upsert(ctx, "ver/f0.go", []byte(versionedFile(0, v)), FileState{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := func() int {
+		x.mu.RLock()
+		defer x.mu.RUnlock()
+		n := 0
+		for f := x.older["ver/f0.go"]; f != nil; f = f.prev {
+			n++
+		}
+		return n
+	}
+	upsert(1)
+	a := x.Snapshot() // sees version 1
+	upsert(2)
+	b := x.Snapshot() // sees version 2
+	upsert(3)
+	if n := kept(); n != 2 {
+		t.Fatalf("%d old versions kept for two open snapshots, want 2", n)
+	}
+	a.Release()
+	if n := kept(); n != 1 {
+		t.Errorf("after the oldest snapshot closed %d old versions are kept, want 1 (for the newer one)", n)
+	}
+	if text, _ := b.Content("ver/f0.go"); versionsIn(text)[0] != "2" {
+		t.Errorf("the newer snapshot lost its version: %q", versionsIn(text))
+	}
+	if defs := b.Definitions("Ver0_1", "", ""); len(defs) != 1 || versionsIn(defs[0].Signature)[0] != "2" {
+		t.Errorf("the newer snapshot's definitions: %v", defs)
+	}
+	b.Release()
+	if n := kept(); n != 0 {
+		t.Errorf("with no snapshot open %d old versions are kept", n)
+	}
+	if defs := x.Definitions("Ver0_1", "", ""); len(defs) != 1 || versionsIn(defs[0].Signature)[0] != "3" {
+		t.Errorf("the index's definitions after reclaiming: %v", defs)
+	}
+}
