@@ -71,9 +71,14 @@ func (x *Index) current(req ContextRequest, gen uint64) *current {
 	// The prompt shows roughly this much of the file around the cursor.
 	cur.nearFrom, cur.nearTo = cur.line-60, cur.line+20
 	cur.dir, cur.test = path.Dir(cur.path), isTestPath(cur.path)
-	cur.imports = importHints(cur.content)
-	cur.exact = relImports(cur.content, cur.dir)
-	cur.aliases = importAliases(cur.content)
+	var imps []Import
+	if x.syntax != nil {
+		imps = x.syntax.Imports(cur.path, cur.content)
+	}
+	lang := LangOf(cur.path)
+	cur.imports = importHints(lang, imps)
+	cur.exact = relImports(lang, imps, cur.dir)
+	cur.aliases = importAliases(imps)
 	return cur
 }
 

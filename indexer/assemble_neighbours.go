@@ -40,10 +40,11 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 	// definition's head, which says what the code is for.
 	words := map[string]float64{}
 	lines := strings.Split(lastLines(before, neighbourLines), "\n")
+	lang := LanguageOf(cur.path)
 	for i, line := range lines {
 		w := 0.4 + 0.6*float64(i+1)/float64(len(lines))
 		terms(line, func(t string) {
-			if !isKeyword(t) {
+			if !lang.IsKeyword(t) {
 				words[t] = max(words[t], w)
 			}
 		})

@@ -14,10 +14,11 @@ func (x *Index) similar(cur *current, queryText string, k int) (lex, recent []sc
 	q := lexQuery{}
 	// Later lines are closer to the cursor and weigh more.
 	lines := strings.Split(queryText, "\n")
+	lang := LanguageOf(cur.path)
 	for i, line := range lines {
 		w := 0.5 + 0.5*float64(i+1)/float64(len(lines))
 		terms(line, func(t string) {
-			if !isKeyword(t) {
+			if !lang.IsKeyword(t) {
 				q[t] = max(q[t], w)
 			}
 		})
