@@ -56,7 +56,10 @@ func (e *Engine) Hover(ctx context.Context, doc Doc, offset int) (Hover, error) 
 		return Hover{}, nil
 	}
 	r, rel := pl.Root, pl.Rel
-	defs := r.Index.Definitions(name, rel, qual)
+	// One view of the index for the whole answer: the definition, its uses and its text.
+	snap := r.Index.Snapshot()
+	defer snap.Release()
+	defs := snap.Definitions(name, rel, qual)
 	if qual == "" {
 		defs = reachable(defs, rel, doc.Text[:start], name)
 	}
@@ -86,7 +89,7 @@ func (e *Engine) Hover(ctx context.Context, doc Doc, offset int) (Hover, error) 
 		}
 		fmt.Fprintf(&b, "; also %s%s", strings.Join(others, ", "), more)
 	}
-	uses, total := r.Index.Uses(name, 5)
+	uses, total := snap.Uses(name, 5)
 	if total > 0 {
 		var list []string
 		for _, u := range uses {
@@ -98,10 +101,10 @@ func (e *Engine) Hover(ctx context.Context, doc Doc, offset int) (Hover, error) 
 		}
 		fmt.Fprintf(&b, "\n\nUsed in %s%s", strings.Join(list, ", "), more)
 	}
-	if text, ok := e.explanations.get(r, d); ok {
+	if text, ok := e.explanations.get(snap, d); ok {
 		b.WriteString("\n\n---\n\n" + text)
 	} else if e.model.hoverExplain() {
-		e.explanations.start(e, r, d)
+		e.explanations.start(e, r, snap, d)
 	}
 	b.WriteString("\n")
 	return Hover{Markdown: b.String(), Start: start, End: end}, nil
@@ -149,8 +152,8 @@ type explanations struct {
 }
 
 // key identifies a definition's text: an edited function gets a new explanation.
-func (x *explanations) key(r *workspace.Root, d indexer.Symbol) (string, string, bool) {
-	content, ok := r.Index.Content(d.Path)
+func (x *explanations) key(snap *indexer.Snapshot, d indexer.Symbol) (string, string, bool) {
+	content, ok := snap.Content(d.Path)
 	if !ok {
 		return "", "", false
 	}
@@ -159,8 +162,8 @@ func (x *explanations) key(r *workspace.Root, d indexer.Symbol) (string, string,
 	return d.Path + "\x00" + hex.EncodeToString(sum[:8]), content, true
 }
 
-func (x *explanations) get(r *workspace.Root, d indexer.Symbol) (string, bool) {
-	k, _, ok := x.key(r, d)
+func (x *explanations) get(snap *indexer.Snapshot, d indexer.Symbol) (string, bool) {
+	k, _, ok := x.key(snap, d)
 	if !ok {
 		return "", false
 	}
@@ -170,8 +173,8 @@ func (x *explanations) get(r *workspace.Root, d indexer.Symbol) (string, bool) {
 	return text, ok
 }
 
-func (x *explanations) start(e *Engine, r *workspace.Root, d indexer.Symbol) {
-	k, content, ok := x.key(r, d)
+func (x *explanations) start(e *Engine, r *workspace.Root, snap *indexer.Snapshot, d indexer.Symbol) {
+	k, content, ok := x.key(snap, d)
 	if !ok {
 		return
 	}

@@ -64,7 +64,8 @@ const freshBase = 1 << 31
 // cursor (resolved through the symbol table), chunks lexically similar to the lines before it,
 // semantically similar chunks when the embedder is a real model, and chunks from recently
 // changed files; fused by reciprocal rank, de-duplicated and packed into the token budget.
-func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult, error) {
+func (s *Snapshot) Context(ctx context.Context, req ContextRequest) (ContextResult, error) {
+	x := s.x
 	if req.Budget <= 0 {
 		req.Budget = 1024
 	}
@@ -74,10 +75,7 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 	if req.SourceTimeout <= 0 {
 		req.SourceTimeout = 100 * time.Millisecond
 	}
-	// The chunk numbering stays as it is until this request is done (see Index.pin).
-	x.pin()
-	defer x.unpin()
-	cur := x.current(req)
+	cur := x.current(req, s.gen)
 	off := min(max(req.Offset, 0), len(cur.content))
 	before := cur.content[:off]
 	queryText := lastLines(before, queryLinesBefore)

@@ -41,13 +41,15 @@ type current struct {
 	imports []string          // importHints
 	exact   map[string]bool   // relImports
 	aliases map[string]string // importAliases
+
+	gen uint64 // the generation of the request's snapshot: every source reads the index at it
 }
 
-func (x *Index) current(req ContextRequest) *current {
+func (x *Index) current(req ContextRequest, gen uint64) *current {
 	x.mu.RLock()
-	f := x.files[req.Path]
+	f := x.fileAtLocked(req.Path, gen)
 	x.mu.RUnlock()
-	cur := &current{path: req.Path, content: req.Content}
+	cur := &current{path: req.Path, content: req.Content, gen: gen}
 	switch {
 	case !req.HasContent && f != nil:
 		cur.content = f.content
@@ -69,19 +71,24 @@ func (x *Index) current(req ContextRequest) *current {
 	// The prompt shows roughly this much of the file around the cursor.
 	cur.nearFrom, cur.nearTo = cur.line-60, cur.line+20
 	cur.dir, cur.test = path.Dir(cur.path), isTestPath(cur.path)
-	cur.imports = importHints(cur.content)
-	cur.exact = relImports(cur.content, cur.dir)
-	cur.aliases = importAliases(cur.content)
+	var imps []Import
+	if x.syntax != nil {
+		imps = x.syntax.Imports(cur.path, cur.content)
+	}
+	lang := LangOf(cur.path)
+	cur.imports = importHints(lang, imps)
+	cur.exact = relImports(lang, imps, cur.dir)
+	cur.aliases = importAliases(imps)
 	return cur
 }
 
 // skipChunk reports whether an index chunk must not be offered: it belongs to the current file
 // and either lies near the cursor or is stale because the buffer has changed.
 func (x *Index) skipChunkLocked(cur *current, id uint32) bool {
-	c := &x.chunks[id]
-	if c.file == nil {
+	if !x.liveAtLocked(id, cur.gen) {
 		return true
 	}
+	c := &x.chunks[id]
 	if c.file.path != cur.path {
 		return false
 	}

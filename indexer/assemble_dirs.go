@@ -8,10 +8,11 @@ import (
 // dirIndex lists the indexed paths by directory, and directories by every suffix of their path
 // ("x/y/z" under "z", "y/z" and "x/y/z"), so that context can reach the files of the current
 // package and of what it imports without scanning every file. It holds paths, not entries, so
-// that re-indexing a file leaves it valid; it is rebuilt when the number of files changes.
+// that re-indexing a file leaves it valid. It lists every path some open snapshot may see (a
+// snapshot looks each up at its generation), and is rebuilt when that set changes.
 type dirIndex struct {
 	mu       sync.Mutex
-	n        int                 // len(x.files) when built; -1 before
+	n        uint64              // x.paths when built
 	built    bool                // false before the first build
 	files    map[string][]string // dir -> paths
 	bySuffix map[string][]string // dir suffix -> dirs
@@ -23,13 +24,19 @@ func (x *Index) dirsLocked() *dirIndex {
 	d := &x.dirs
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.built && d.n == len(x.files) {
+	if d.built && d.n == x.paths {
 		return d
 	}
 	d.files = make(map[string][]string)
 	for p := range x.files {
 		dir := pathDir(p)
 		d.files[dir] = append(d.files[dir], p)
+	}
+	for p := range x.older {
+		if x.files[p] == nil {
+			dir := pathDir(p)
+			d.files[dir] = append(d.files[dir], p)
+		}
 	}
 	d.bySuffix = make(map[string][]string, len(d.files)*2)
 	for dir := range d.files {
@@ -42,6 +49,6 @@ func (x *Index) dirsLocked() *dirIndex {
 			s = s[i+1:]
 		}
 	}
-	d.n, d.built = len(x.files), true
+	d.n, d.built = x.paths, true
 	return d
 }

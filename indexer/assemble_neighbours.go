@@ -40,10 +40,11 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 	// definition's head, which says what the code is for.
 	words := map[string]float64{}
 	lines := strings.Split(lastLines(before, neighbourLines), "\n")
+	lang := LanguageOf(cur.path)
 	for i, line := range lines {
 		w := 0.4 + 0.6*float64(i+1)/float64(len(lines))
 		terms(line, func(t string) {
-			if !isKeyword(t) {
+			if !lang.IsKeyword(t) {
 				words[t] = max(words[t], w)
 			}
 		})
@@ -77,7 +78,7 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 		if name == "" || name[0] < 'A' || name[0] > 'Z' {
 			continue
 		}
-		x.addTypeFilesLocked(name, typeFiles, 3)
+		x.addTypeFilesLocked(name, typeFiles, 3, cur.gen)
 	}
 	for _, dir := range implicitImports(LangOf(cur.path)) {
 		imports[dir] = true
@@ -123,7 +124,7 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 	slices.Sort(scope)
 	scope = slices.Compact(scope)
 	for _, p := range scope {
-		f := x.files[p]
+		f := x.fileAtLocked(p, cur.gen)
 		if f == nil || p == cur.path || (!cur.test && isTestPath(p)) {
 			continue
 		}
@@ -207,8 +208,8 @@ func (x *Index) neighbourSignatures(cur *current, before string, known, used map
 
 // addTypeFilesLocked marks the files that define the type name, and those of the classes it
 // extends up to depth levels: their methods are the receiver's too.
-func (x *Index) addTypeFilesLocked(name string, files map[string]bool, depth int) {
-	refs := x.syms.lookup(name)
+func (x *Index) addTypeFilesLocked(name string, files map[string]bool, depth int, g uint64) {
+	refs := x.symsAtLocked(name, g)
 	if len(refs) > 4 {
 		return
 	}
@@ -228,7 +229,7 @@ func (x *Index) addTypeFilesLocked(name string, files map[string]bool, depth int
 		}
 		if i := strings.Index(d.Signature, " extends "); i >= 0 {
 			if super := firstIdent(d.Signature[i+len(" extends "):]); super != "" && super != name {
-				x.addTypeFilesLocked(super, files, depth-1)
+				x.addTypeFilesLocked(super, files, depth-1, g)
 			}
 		}
 	}

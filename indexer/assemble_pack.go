@@ -60,7 +60,7 @@ func (x *Index) pack(cur *current, f *fusion, req ContextRequest, sigs []Symbol,
 			}
 			c = signatureChunk(sigs[s.id-sigBase])
 		default:
-			if int(s.id) >= len(x.chunks) || x.chunks[s.id].file == nil {
+			if !x.liveAtLocked(s.id, cur.gen) {
 				continue
 			}
 			c = x.chunkLocked(s.id)

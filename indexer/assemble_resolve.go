@@ -37,7 +37,7 @@ func (x *Index) cursorDefinitions(cur *current, before string) ([]scored, []uint
 				}
 			}
 		}
-		for _, ref := range x.syms.lookup(u.name) {
+		for _, ref := range x.symsAtLocked(u.name, cur.gen) {
 			d := &ref.file.defs[ref.i]
 			if ref.file.path == cur.path {
 				if cur.parsed != nil || (d.StartLine <= cur.line && cur.line <= d.EndLine) {
@@ -170,7 +170,7 @@ func (x *Index) fileCalls(cur *current) []scored {
 	seen := map[uint32]bool{}
 	for _, u := range idents {
 		bestID, best := uint32(0), -100.0
-		for _, ref := range x.syms.lookup(u.name) {
+		for _, ref := range x.symsAtLocked(u.name, cur.gen) {
 			d := &ref.file.defs[ref.i]
 			if ref.file.path == cur.path {
 				continue

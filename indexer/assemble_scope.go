@@ -141,7 +141,7 @@ func (x *Index) scopeSignatures(cur *current, used map[string]bool) ([]scored, [
 		if local[n.name] {
 			continue
 		}
-		refs := x.syms.lookup(n.name)
+		refs := x.symsAtLocked(n.name, cur.gen)
 		if len(refs) == 0 || len(refs) > maxScopeRefs {
 			continue // unknown, or a name like "get" that no file alone can resolve
 		}

@@ -14,10 +14,11 @@ func (x *Index) similar(cur *current, queryText string, k int) (lex, recent []sc
 	q := lexQuery{}
 	// Later lines are closer to the cursor and weigh more.
 	lines := strings.Split(queryText, "\n")
+	lang := LanguageOf(cur.path)
 	for i, line := range lines {
 		w := 0.5 + 0.5*float64(i+1)/float64(len(lines))
 		terms(line, func(t string) {
-			if !isKeyword(t) {
+			if !lang.IsKeyword(t) {
 				q[t] = max(q[t], w)
 			}
 		})
@@ -32,7 +33,7 @@ func (x *Index) similar(cur *current, queryText string, k int) (lex, recent []sc
 	lex = x.lex.search(q, k, func(id uint32) bool { return !x.skipChunkLocked(cur, id) }, acc)
 	var rk topK
 	rk.k = 6
-	for _, f := range x.recentFilesLocked(cur.path) {
+	for _, f := range x.recentFilesLocked(cur.path, cur.gen) {
 		for _, id := range f.chunks {
 			if int(id) < len(acc.score) && acc.score[id] > 0 && !x.skipChunkLocked(cur, id) {
 				rk.push(scored{id, acc.score[id]})
@@ -44,17 +45,17 @@ func (x *Index) similar(cur *current, queryText string, k int) (lex, recent []sc
 
 // recentFilesLocked returns the files changed in this session, or if there are few, the newest
 // files on disk.
-func (x *Index) recentFilesLocked(except string) []*fileEntry {
+func (x *Index) recentFilesLocked(except string, g uint64) []*fileEntry {
 	var out []*fileEntry
 	for _, p := range x.recent {
-		if f := x.files[p]; f != nil && p != except {
+		if f := x.fileAtLocked(p, g); f != nil && p != except {
 			out = append(out, f)
 		}
 	}
 	if len(out) >= 4 {
 		return out
 	}
-	for _, f := range x.newestLocked() {
+	for _, f := range x.newestLocked(g) {
 		if f.path != except && !slices.Contains(out, f) && len(out) < 4 {
 			out = append(out, f)
 		}
@@ -62,22 +63,25 @@ func (x *Index) recentFilesLocked(except string) []*fileEntry {
 	return out
 }
 
-// newestLocked returns the most recently modified files, remembered until the index changes.
-func (x *Index) newestLocked() []*fileEntry {
+// newestLocked returns the most recently modified files a snapshot at generation g sees,
+// remembered for the latest generation asked.
+func (x *Index) newestLocked(g uint64) []*fileEntry {
 	x.newestMu.Lock()
 	defer x.newestMu.Unlock()
-	if x.newest != nil && x.newestAt == x.changes {
+	if x.newest != nil && x.newestAt == g {
 		return x.newest
 	}
 	var top []*fileEntry
-	for _, f := range x.files {
+	x.eachFileAtLocked(g, func(f *fileEntry) {
 		i := sort.Search(len(top), func(i int) bool { return top[i].modTime < f.modTime })
 		if i < 5 {
 			top = slices.Insert(top, i, f)
 			top = top[:min(len(top), 5)]
 		}
+	})
+	if g >= x.newestAt {
+		x.newest, x.newestAt = top, g
 	}
-	x.newest, x.newestAt = top, x.changes
 	return top
 }
 

@@ -3,7 +3,6 @@ package indexer
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -32,25 +31,6 @@ func TestLastLines(t *testing.T) {
 	for _, tt := range tests {
 		if got := lastLines(tt.s, tt.n); got != tt.want {
 			t.Errorf("lastLines(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
-		}
-	}
-}
-
-func TestImportHints(t *testing.T) {
-	tests := []struct {
-		src  string
-		want []string
-	}{
-		{"package x\nimport (\n\t\"encoding/json\"\n\tfoo \"example.com/lib/foo\"\n)\n", []string{"encoding/json", "example/com/lib/foo"}},
-		{"import \"os\"\n", []string{"os"}},
-		{"from os.path import join\nimport json\n", []string{"os/path", "json"}},
-		{"import { a } from './util/strings.js';\nconst b = require('../b')\n", []string{"util/strings", "b"}},
-		{"#include \"buf.h\"\n#include <stdio.h>\n", []string{"buf", "stdio"}},
-		{"use crate::parser::Ast;\n", []string{"crate/parser/Ast"}},
-	}
-	for _, tt := range tests {
-		if got := importHints(tt.src); !slices.Equal(got, tt.want) {
-			t.Errorf("importHints(%q) = %q, want %q", tt.src, got, tt.want)
 		}
 	}
 }
@@ -179,31 +159,6 @@ func TestContextCancelled(t *testing.T) {
 	cancel()
 	if _, err := x.Context(ctx, ContextRequest{Path: "billing/invoice.go", Offset: 10}); err == nil {
 		t.Error("Context with a cancelled ctx returned no error")
-	}
-}
-
-func TestImportAliases(t *testing.T) {
-	tests := []struct {
-		src  string
-		want map[string]string
-	}{
-		{"import re as _re\nimport os.path as osp\n", map[string]string{"_re": "re", "osp": "path"}},
-		{"from reprlib import recursive_repr as _recursive_repr, other\n", map[string]string{"_recursive_repr": "recursive_repr"}},
-		{"import { toDate as td } from './toDate.js';\nimport * as fp from './fp/index.js'\n", map[string]string{"td": "toDate", "fp": "index"}},
-		{"package x\nimport (\n\tstr \"strings\"\n\t\"fmt\"\n)\nimport rr \"math/rand/v2\"\n", map[string]string{"str": "strings", "rr": "rand"}},
-		{"import json\n", map[string]string{}},
-	}
-	for _, tt := range tests {
-		got := importAliases(tt.src)
-		if len(got) != len(tt.want) {
-			t.Errorf("importAliases(%q) = %v, want %v", tt.src, got, tt.want)
-			continue
-		}
-		for k, v := range tt.want {
-			if got[k] != v {
-				t.Errorf("importAliases(%q)[%q] = %q, want %q", tt.src, k, got[k], v)
-			}
-		}
 	}
 }
 

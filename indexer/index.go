@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -34,11 +35,27 @@ type Index struct {
 
 	accs sync.Pool // *accumulator
 
-	// readers counts the requests reading chunk IDs across more than one critical section
-	// (pin). While any is running, compaction, the only thing that renumbers chunks, waits:
-	// every other change only appends chunks or marks them removed, and a chunk's text never
-	// changes, so an ID a reader holds always means the chunk it meant, or nothing.
+	// readers counts the open snapshots (see Snapshot). While any is open, nothing a snapshot
+	// may see is reclaimed and compaction, the only thing that renumbers chunks, waits: every
+	// other change only appends chunks or marks file versions dead at a generation, and a
+	// chunk's text never changes, so an ID a reader holds always means the chunk it meant.
+	// It is incremented only under mu.RLock, so a writer holding mu sees every reader.
 	readers atomic.Int64
+	// open counts the open snapshots by generation, so that versions no open snapshot can
+	// see are reclaimed even while newer snapshots are open.
+	openMu sync.Mutex
+	open   map[uint64]int
+
+	// gen is the index's generation, bumped once by every applied change and published under
+	// mu: a snapshot reads at one generation, and each file version carries the generations
+	// it was born and died at, so a file replaced during a request is seen wholly old.
+	gen uint64
+	// older holds by path the file versions replaced or removed while a snapshot that may see
+	// them was open, newest first through fileEntry.prev: they, their chunks, definitions and
+	// postings are reclaimed when no snapshot remains.
+	older map[string]*fileEntry
+	// paths is bumped whenever the set of paths in files or older changes (for dirIndex).
+	paths uint64
 
 	// The newest files by modification time, for context from recently changed files;
 	// computed for the index as of change number newestAt. Readers under x.mu.RLock share it.
@@ -58,10 +75,20 @@ type fileEntry struct {
 	modTime int64 // Unix nanoseconds
 	chunks  []uint32
 	defs    []Symbol
+
+	// The generations this version was born and died at (0: alive): a snapshot at generation
+	// g sees it if born <= g < died. prev is the next older version still kept, in x.older.
+	born, died uint64
+	prev       *fileEntry
+}
+
+// visibleAt reports whether a snapshot at generation g sees this version of the file.
+func (f *fileEntry) visibleAt(g uint64) bool {
+	return f.born <= g && (f.died == 0 || g < f.died)
 }
 
 type chunkRec struct {
-	file   *fileEntry // nil once the chunk is removed
+	file   *fileEntry // nil once the chunk is reclaimed; it lives and dies with its file
 	meta   Chunk      // Text is empty: it is file.content[StartByte:EndByte]
 	nterms uint32     // distinct terms, for the lexical index's bookkeeping
 }
@@ -83,6 +110,8 @@ func New(syntax *Syntax, embedder Embedder) *Index {
 		syntax:   syntax,
 		embedder: embedder,
 		files:    make(map[string]*fileEntry),
+		older:    make(map[string]*fileEntry),
+		open:     make(map[uint64]int),
 		lex:      newLexical(),
 	}
 }
@@ -167,9 +196,12 @@ func (x *Index) Upsert(ctx context.Context, path string, text []byte, st FileSta
 
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	x.removeLocked(path)
-	x.insertLocked(ctx, p)
+	g := x.gen + 1
+	x.removeLocked(path, g)
+	x.insertLocked(ctx, p, g)
 	x.touchLocked(path)
+	x.gen = g
+	x.reclaimIfIdleLocked()
 	return true, nil
 }
 
@@ -263,8 +295,12 @@ func (x *Index) chunkVectorsLocked(f *fileEntry) map[[16]byte][]float32 {
 	return m
 }
 
-func (x *Index) insertLocked(ctx context.Context, p *prepared) {
+func (x *Index) insertLocked(ctx context.Context, p *prepared, g uint64) {
 	f := p.entry
+	if x.files[f.path] == nil && x.older[f.path] == nil {
+		x.paths++
+	}
+	f.born = g
 	x.files[f.path] = f
 	f.chunks = make([]uint32, len(p.chunks))
 	for i, c := range p.chunks {
@@ -287,9 +323,12 @@ func (x *Index) insertLocked(ctx context.Context, p *prepared) {
 func (x *Index) Remove(path string) bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	ok := x.removeLocked(path)
+	g := x.gen + 1
+	ok := x.removeLocked(path, g)
 	if ok {
 		x.touchLocked(path)
+		x.gen = g
+		x.reclaimIfIdleLocked()
 	}
 	return ok
 }
@@ -299,64 +338,136 @@ func (x *Index) RemoveTree(dir string) int {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	prefix := strings.TrimSuffix(dir, "/") + "/"
+	g := x.gen + 1
 	n := 0
 	for p := range x.files {
 		if dir == "" || strings.HasPrefix(p, prefix) {
-			x.removeLocked(p)
+			x.removeLocked(p, g)
 			n++
 		}
+	}
+	if n > 0 {
+		x.gen = g
+		x.reclaimIfIdleLocked()
 	}
 	return n
 }
 
-func (x *Index) removeLocked(path string) bool {
+// removeLocked marks the current version of path dead at generation g. Snapshots older than g
+// still see it, whole, until it is reclaimed (reclaimIfIdleLocked).
+func (x *Index) removeLocked(path string, g uint64) bool {
 	f := x.files[path]
 	if f == nil {
 		return false
 	}
 	delete(x.files, path)
-	for _, id := range f.chunks {
-		x.lex.remove(id, int(x.chunks[id].nterms))
-		x.chunks[id].file = nil
-		x.vecs[id] = nil
-	}
-	if x.vec != nil {
-		_ = x.vec.remove(context.Background(), f.chunks...)
-	}
-	for i := range f.defs {
-		x.syms.remove(f.defs[i].Name, f)
-	}
+	f.died = g
+	f.prev = x.older[path]
+	x.older[path] = f
 	x.changes++
-	x.compactIfIdleLocked(x.lex.needsCompaction())
 	return true
 }
 
-// compactIfIdleLocked compacts when need is true and no reader has pinned the numbering.
+// reclaimIfIdleLocked drops the dead file versions no open snapshot can see, and compacts if
+// worth it when no snapshot is open; the snapshots closing later do the rest.
+func (x *Index) reclaimIfIdleLocked() {
+	x.reclaimLocked(x.oldestOpen())
+	x.compactIfIdleLocked(x.lex.needsCompaction())
+}
+
+// reclaimLocked forgets the dead file versions that died at or before generation oldest, which
+// no snapshot open or to come can see: their postings, vectors and definitions.
+func (x *Index) reclaimLocked(oldest uint64) {
+	for path, keep := range x.older {
+		// The chain is newest first: cut it at the first version dead by oldest.
+		var f *fileEntry
+		if keep.died <= oldest {
+			f, keep = keep, nil
+		} else {
+			last := keep
+			for last.prev != nil && last.prev.died > oldest {
+				last = last.prev
+			}
+			f, last.prev = last.prev, nil
+		}
+		for ; f != nil; f = f.prev {
+			for _, id := range f.chunks {
+				x.lex.remove(id, int(x.chunks[id].nterms))
+				x.chunks[id].file = nil
+				x.vecs[id] = nil
+			}
+			if x.vec != nil {
+				_ = x.vec.remove(context.Background(), f.chunks...)
+			}
+			for i := range f.defs {
+				x.syms.remove(f.defs[i].Name, f)
+			}
+		}
+		if keep != nil {
+			continue
+		}
+		if x.files[path] == nil {
+			x.paths++
+		}
+		delete(x.older, path)
+	}
+}
+
+// compactIfIdleLocked compacts when need is true and no snapshot is open.
 func (x *Index) compactIfIdleLocked(need bool) {
 	if need && x.readers.Load() == 0 {
+		x.reclaimLocked(math.MaxUint64)
 		x.compactLocked()
 	}
 }
 
-// pin keeps the chunk numbering fixed until the matching unpin: a request that takes chunk IDs
-// from one source and reads them in another sees one consistent index. A reader that pins after
-// a compaction has begun waits for it at its first read lock, before it holds any ID.
-func (x *Index) pin() { x.readers.Add(1) }
-
-// unpin ends a pin; the last reader out runs the compaction that waited for it.
-func (x *Index) unpin() {
-	if x.readers.Add(-1) != 0 {
+// unpin closes a snapshot at generation g; the oldest one out reclaims what waited for it.
+func (x *Index) unpin(g uint64) {
+	x.openMu.Lock()
+	x.open[g]--
+	last := x.open[g] == 0
+	if last {
+		delete(x.open, g)
+	}
+	x.openMu.Unlock()
+	idle := x.readers.Add(-1) == 0
+	if !last {
 		return
 	}
 	x.mu.RLock()
-	need := x.lex.needsCompaction()
+	need := len(x.older) > 0 || (idle && x.lex.needsCompaction())
 	x.mu.RUnlock()
 	if !need {
 		return
 	}
 	x.mu.Lock()
-	x.compactIfIdleLocked(x.lex.needsCompaction())
+	x.reclaimIfIdleLocked()
 	x.mu.Unlock()
+}
+
+// oldestOpen returns the generation of the oldest open snapshot, math.MaxUint64 if none.
+func (x *Index) oldestOpen() uint64 {
+	x.openMu.Lock()
+	defer x.openMu.Unlock()
+	oldest := uint64(math.MaxUint64)
+	for g := range x.open {
+		oldest = min(oldest, g)
+	}
+	return oldest
+}
+
+// quiesceLocked waits, holding x.mu when it returns as when it is called, until no snapshot is
+// open, then reclaims dead versions and compacts: what Save needs to write a dense index.
+func (x *Index) quiesceLocked() {
+	for x.readers.Load() != 0 {
+		x.mu.Unlock()
+		time.Sleep(time.Millisecond)
+		x.mu.Lock()
+	}
+	x.reclaimLocked(math.MaxUint64)
+	if len(x.chunks) != x.liveChunksLocked() {
+		x.compactLocked()
+	}
 }
 
 func (x *Index) touchLocked(path string) {

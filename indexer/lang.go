@@ -19,33 +19,50 @@ type Language struct {
 	Test func(p, base, stem string) bool
 	// Implicit are the module directories available without an import (Java's java.lang).
 	Implicit []string
+	// Keywords are the language's reserved words, lower-case: never a definition, and only
+	// noise in a query made from code of that language.
+	Keywords []string
+
+	keywords map[string]bool // Keywords, for lookup
 }
 
-// languages are the languages ragls parses; the grammar of each is registered under its ID in
-// lang_grammars.go.
+// languages are the languages ragls parses. The grammar of each, the handler that chunks its
+// syntax tree and the reader of its imports (from the tree: go/ast for Go) are registered under
+// its ID in lang_grammars.go, and written in its lang_<language>.go.
 var languages = []*Language{
 	{ID: "go", Name: "Go", Exts: []string{".go"}, Fence: "go", Comment: "//",
-		Test: func(_, base, _ string) bool { return strings.HasSuffix(base, "_test.go") }},
+		Test:     func(_, base, _ string) bool { return strings.HasSuffix(base, "_test.go") },
+		Keywords: strings.Fields("break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var")},
 	{ID: "python", Name: "Python", Exts: []string{".py", ".pyi", ".pyw"}, Fence: "python", Comment: "#",
 		Test: func(_, base, stem string) bool {
 			return strings.HasPrefix(base, "test_") || strings.HasSuffix(stem, "_test") || stem == "conftest"
-		}},
-	{ID: "javascript", Name: "JavaScript", Exts: []string{".js", ".mjs", ".cjs", ".jsx"}, Fence: "javascript", Comment: "//", Test: jsTest},
-	{ID: "typescript", Name: "TypeScript", Exts: []string{".ts", ".mts", ".cts"}, Fence: "typescript", Comment: "//", Test: jsTest},
-	{ID: "tsx", Name: "TypeScript", Exts: []string{".tsx"}, Fence: "tsx", Comment: "//", Test: jsTest},
+		},
+		Keywords: strings.Fields("false none true and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield")},
+	{ID: "javascript", Name: "JavaScript", Exts: []string{".js", ".mjs", ".cjs", ".jsx"}, Fence: "javascript", Comment: "//", Test: jsTest, Keywords: jsKeywords},
+	{ID: "typescript", Name: "TypeScript", Exts: []string{".ts", ".mts", ".cts"}, Fence: "typescript", Comment: "//", Test: jsTest, Keywords: tsKeywords},
+	{ID: "tsx", Name: "TypeScript", Exts: []string{".tsx"}, Fence: "tsx", Comment: "//", Test: jsTest, Keywords: tsKeywords},
 	{ID: "rust", Name: "Rust", Exts: []string{".rs"}, Fence: "rust", Comment: "//",
-		Test: func(p, _, _ string) bool { return strings.HasPrefix(p, "tests/") || strings.Contains(p, "/tests/") }},
+		Test:     func(p, _, _ string) bool { return strings.HasPrefix(p, "tests/") || strings.Contains(p, "/tests/") },
+		Keywords: strings.Fields("as async await break const continue crate dyn else enum extern false fn for if impl in let loop match mod move mut pub ref return self static struct super trait true type unsafe use where while")},
 	{ID: "java", Name: "Java", Exts: []string{".java"}, Fence: "java", Comment: "//",
 		Test: func(p, _, stem string) bool {
 			return strings.HasSuffix(stem, "Test") || strings.HasSuffix(stem, "Tests") ||
 				(strings.HasPrefix(stem, "Test") && len(stem) > 4 && stem[4] >= 'A' && stem[4] <= 'Z') ||
 				strings.Contains("/"+p, "/src/test/")
 		},
-		Implicit: []string{"java/lang"}},
-	{ID: "c", Name: "C", Exts: []string{".c", ".h"}, Fence: "c", Comment: "//", Test: cTest},
+		Implicit: []string{"java/lang"},
+		Keywords: strings.Fields("abstract assert boolean break byte case catch char class const continue default do double else enum extends final finally float for goto if implements import instanceof int interface long native new package private protected public return short static strictfp super switch synchronized this throw throws transient try void volatile while true false null var record yield")},
+	{ID: "c", Name: "C", Exts: []string{".c", ".h"}, Fence: "c", Comment: "//", Test: cTest, Keywords: cKeywords},
 	{ID: "cpp", Name: "C++", Exts: []string{".cc", ".cpp", ".cxx", ".c++", ".cp", ".hpp", ".hh", ".hxx", ".h++", ".ipp", ".tpp", ".inl", ".ino"},
-		Fence: "cpp", Comment: "//", Test: cTest},
+		Fence: "cpp", Comment: "//", Test: cTest,
+		Keywords: append(strings.Fields("alignas alignof bool catch class constexpr const_cast decltype delete dynamic_cast explicit export false friend mutable namespace new noexcept nullptr operator private protected public reinterpret_cast static_assert static_cast template this throw true try typeid typename using virtual concept requires co_await co_return co_yield override final"), cKeywords...)},
 }
+
+var (
+	jsKeywords = strings.Fields("break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield async await of static get set undefined")
+	tsKeywords = append(strings.Fields("abstract any as asserts boolean declare enum implements infer interface is keyof module namespace never number object private protected public readonly satisfies string symbol type unique unknown"), jsKeywords...)
+	cKeywords  = strings.Fields("auto break case char const continue default do double else enum extern float for goto if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while null")
+)
 
 // plainText is the language of every other file.
 var plainText = &Language{ID: "text", Name: "text", Comment: "#",
@@ -63,6 +80,10 @@ func cTest(_, base, stem string) bool {
 var langByExt = func() map[string]*Language {
 	m := map[string]*Language{}
 	for _, l := range languages {
+		l.keywords = make(map[string]bool, len(l.Keywords))
+		for _, k := range l.Keywords {
+			l.keywords[k] = true
+		}
 		for _, e := range l.Exts {
 			m[e] = l
 		}

@@ -239,3 +239,26 @@ func (x *extractor) cDeclName(n *ts.Node) (name, scope string, nameNode *ts.Node
 	}
 	return "", scope, nil
 }
+
+// cImport reads "#include" lines and C++'s "namespace fs = std::filesystem;".
+func cImport(r *importReader, n *ts.Node) bool {
+	switch n.Kind() {
+	case "preproc_include":
+		if p := r.field(n, "path"); p != nil {
+			r.add(unquote(r.x.text(p)), "", "")
+		}
+		return true
+	case "namespace_alias_definition":
+		alias := r.x.text(r.field(n, "name"))
+		for _, c := range r.x.children(n) {
+			if c.Kind() == "nested_namespace_specifier" || (c.Kind() == "namespace_identifier" && r.x.text(&c) != alias) {
+				t := r.x.text(&c)
+				r.out = append(r.out, Import{Module: t, Alias: alias, Of: t[strings.LastIndex(t, ":")+1:]})
+			}
+		}
+		return true
+	case "function_definition", "class_specifier", "struct_specifier":
+		return true // no imports inside
+	}
+	return false
+}

@@ -41,6 +41,19 @@ var topHandlers = map[string]func(x *extractor, n *ts.Node) []item{
 	"cpp":        cTop,
 }
 
+// importReaders read one node of each language's tree.
+// Read-only.
+var importReaders = map[string]func(r *importReader, n *ts.Node) bool{
+	"python":     pyImport,
+	"javascript": jsImport,
+	"typescript": jsImport,
+	"tsx":        jsImport,
+	"rust":       rustImport,
+	"java":       javaImport,
+	"c":          cImport,
+	"cpp":        cImport,
+}
+
 func lang(f func() unsafe.Pointer) func() *ts.Language {
 	return func() *ts.Language { return ts.NewLanguage(f()) }
 }

@@ -4,69 +4,215 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unsafe"
+
+	ts "github.com/tree-sitter/go-tree-sitter"
 )
 
-// importAliases maps the names a file gives its imports to what they name: "_re" -> "re" for
-// Python's "import re as _re", "rr" -> "recursive_repr" for "from reprlib import recursive_repr
-// as rr", "ns" -> "strings" for JavaScript's "import * as ns from './strings.js'", "str" ->
-// "strings" for Go's `import str "strings"`.
-func importAliases(content string) map[string]string {
-	out := map[string]string{}
-	base := func(s string) string {
-		s = strings.Trim(s, "\"'`; ")
-		switch path.Ext(s) {
-		case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".py":
-			s = strings.TrimSuffix(s, path.Ext(s))
-		}
-		if strings.Contains(s, "/") {
-			return qualBase(s) // math/rand/v2 -> rand
-		}
-		return s[strings.LastIndexByte(s, '.')+1:] // os.path -> path
+// An Import is one module a file imports, read from its syntax tree, with the name the file
+// binds to it (or to one of its names) when it renames it.
+type Import struct {
+	// Module is the module as written, unquoted: "encoding/json", "./util.js", "os.path",
+	// "..pkg.mod", "std::io::Read", "java.util.List", "stdio.h".
+	Module string
+	// Alias is the name the file binds when it renames: "np" in "import numpy as np", "b" in
+	// "import { a as b } from", "z" in "use x::y as z"; "" when nothing is renamed.
+	Alias string
+	// Of is what Alias stands for, as definitions name it: "numpy", "a", "y".
+	Of string
+}
+
+// maxImportLines bounds how far into a file imports are looked for: they open a file (or a
+// function), and what is parsed at each request must stay small.
+const maxImportLines = 400
+
+// Imports reads the imports of a file from its syntax tree: Go's with go/parser (which stops
+// after the import declarations), the other languages' with tree-sitter over the file's import
+// statements (see importSource). A language without a grammar has none.
+func (s *Syntax) Imports(p, content string) []Import {
+	lang := LangOf(p)
+	if lang == "go" {
+		return goImports(unsafe.Slice(unsafe.StringData(content), len(content)))
 	}
-	inGoBlock := false
-	for n, line := range strings.Split(content, "\n") {
-		if n > 400 {
-			break
+	spec := s.langs[lang]
+	if spec == nil || importReaders[lang] == nil {
+		return nil
+	}
+	src := importSource(content)
+	if len(src) == 0 {
+		return nil
+	}
+	var out []Import
+	func() {
+		defer func() { _ = recover() }() // a grammar's surprise costs the imports, not the request
+		parser := spec.get()
+		defer spec.put(parser)
+		//lint:ignore SA1019 see langSpec.parse
+		parser.SetTimeoutMicros(uint64(parseBaseMicros + len(src)*parseMicrosPerByte))
+		tree := parser.Parse(src, nil)
+		if tree == nil {
+			return
 		}
-		t := strings.TrimSpace(line)
-		f := strings.Fields(strings.NewReplacer(",", " , ", "{", " { ", "}", " } ").Replace(t))
+		defer tree.Close()
+		cur := tree.Walk()
+		defer cur.Close()
+		r := &importReader{x: extractor{lang: spec, src: src, cur: cur}, read: importReaders[lang]}
+		r.walk(tree.RootNode(), 0)
+		out = r.out
+	}()
+	return out
+}
+
+// importSource gathers the statements of content, among its first maxImportLines lines, that
+// may be imports: each line that starts like one, dedented (an import inside a function), with
+// the lines that continue it until its brackets close. The grammar then parses them exactly;
+// parsing the whole buffer at every request would cost a millisecond or more, this costs tens
+// of microseconds. Like any such cut, a docstring line that reads like an import is taken for
+// one.
+func importSource(content string) []byte {
+	var out []byte
+	depth, cont := 0, 0
+	for off, line := 0, 0; off < len(content) && line < maxImportLines; line++ {
+		next := len(content)
+		if nl := strings.IndexByte(content[off:], '\n'); nl >= 0 {
+			next = off + nl + 1
+		}
+		t := strings.TrimLeft(content[off:next], " \t")
+		off = next
 		switch {
-		case t == "import (":
-			inGoBlock = true
-		case inGoBlock && t == ")":
-			inGoBlock = false
-		case inGoBlock && len(f) == 2 && strings.HasPrefix(f[1], "\""):
-			out[f[0]] = base(f[1])
-		case len(f) == 3 && f[0] == "import" && strings.HasPrefix(f[2], "\""):
-			out[f[1]] = base(f[2]) // Go: import str "strings"
-		case len(f) >= 2 && (f[0] == "import" || f[0] == "from"):
-			// Python "import a.b as c" and "from m import a as b, c as d"; JavaScript
-			// "import { a as b } from" and "import * as ns from 'm'".
-			for i := 1; i+2 < len(f); i++ {
-				if f[i+1] != "as" {
-					continue
-				}
-				orig, alias := base(f[i]), strings.Trim(f[i+2], ",;")
-				if f[i] == "*" {
-					if j := slices.Index(f, "from"); j >= 0 && j+1 < len(f) {
-						orig = base(f[j+1])
-					}
-				}
-				if orig != "" && alias != "" && orig != alias {
-					out[alias] = orig
-				}
+		case depth > 0 && cont < 30:
+			cont++
+		case importLike(t):
+			depth, cont = 0, 0
+		default:
+			depth = 0
+			continue
+		}
+		for i := 0; i < len(t); i++ {
+			switch t[i] {
+			case '(', '{', '[':
+				depth++
+			case ')', '}', ']':
+				depth--
 			}
+		}
+		out = append(out, t...)
+		if !strings.HasSuffix(t, "\n") {
+			out = append(out, '\n')
+		}
+	}
+	return out
+}
+
+// importLike reports a line that may begin an import in one of the languages.
+func importLike(t string) bool {
+	for _, p := range []string{"import", "from ", "use ", "pub use ", "pub(crate) use ", "extern crate ", "#include", "# include", "#import"} {
+		if strings.HasPrefix(t, p) {
+			return true
+		}
+	}
+	switch {
+	case strings.HasPrefix(t, "export ") && strings.Contains(t, " from "):
+		return true // a re-export
+	case strings.HasPrefix(t, "namespace ") && strings.Contains(t, "="):
+		return true // a C++ namespace alias
+	}
+	return strings.Contains(t, "require(")
+}
+
+// importReader collects the imports of one tree.
+type importReader struct {
+	x    extractor
+	read func(r *importReader, n *ts.Node) bool // reports whether n was an import
+	out  []Import
+}
+
+func (r *importReader) walk(n *ts.Node, depth int) {
+	if depth > 0 && r.read(r, n) {
+		return
+	}
+	if depth > 12 {
+		return
+	}
+	for _, c := range r.x.children(n) {
+		r.walk(&c, depth+1)
+	}
+}
+
+func (r *importReader) add(module, alias, of string) {
+	imp := Import{Module: module}
+	if alias != "" && of != "" && alias != of {
+		imp.Alias, imp.Of = alias, of
+	}
+	r.out = append(r.out, imp)
+}
+
+func (r *importReader) field(n *ts.Node, name string) *ts.Node {
+	return n.ChildByFieldName(name)
+}
+
+// fieldAll returns every child of n in the field name.
+func (r *importReader) fieldAll(n *ts.Node, name string) []ts.Node {
+	return n.ChildrenByFieldName(name, r.x.cur)
+}
+
+// unquote strips a string literal's quotes or a system include's angle brackets.
+func unquote(s string) string {
+	return strings.Trim(s, "\"'`<>")
+}
+
+// moduleBase is the name code uses for a module: "rand" for "math/rand/v2", "path" for
+// "os.path", "strings" for "./strings.js".
+func moduleBase(s string) string {
+	s = unquote(s)
+	switch path.Ext(s) {
+	case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".py":
+		s = strings.TrimSuffix(s, path.Ext(s))
+	}
+	if strings.Contains(s, "/") {
+		return qualBase(s)
+	}
+	return s[strings.LastIndexAny(s, ".:")+1:]
+}
+
+// importAliases maps the names a file gives its imports to what they name: "np" -> "numpy".
+func importAliases(imps []Import) map[string]string {
+	out := map[string]string{}
+	for _, imp := range imps {
+		if imp.Alias != "" && imp.Of != "" && imp.Alias != imp.Of {
+			out[imp.Alias] = imp.Of
 		}
 	}
 	return out
 }
 
 // importHints returns the module paths a file imports, normalized to slash paths without
-// extension ("encoding/json", "os/path", "./util" -> "util"), whatever its language.
-func importHints(content string) []string {
+// extension ("encoding/json", "os/path", "./util" -> "util", "crate::a::B" -> "a/B"), whatever
+// its language.
+func importHints(lang string, imps []Import) []string {
 	var out []string
-	add := func(s string) {
-		s = strings.Trim(s, "\"'`<> ;")
+	for _, imp := range imps {
+		s := imp.Module
+		switch lang {
+		case "rust":
+			for _, p := range []string{"crate::", "self::", "super::"} {
+				for strings.HasPrefix(s, p) {
+					s = s[len(p):]
+				}
+			}
+			if s == "crate" || s == "self" || s == "super" {
+				continue // the crate's own modules: no hint of which
+			}
+			s = strings.ReplaceAll(s, "::", "/")
+		case "python":
+			s = strings.TrimLeft(s, ".")
+		case "java":
+			s = strings.TrimSuffix(s, ".*")
+		case "cpp", "c":
+			if imp.Alias != "" {
+				continue // a namespace alias names no file
+			}
+		}
 		s = strings.TrimPrefix(s, "./")
 		for strings.HasPrefix(s, "../") {
 			s = s[3:]
@@ -75,71 +221,39 @@ func importHints(content string) []string {
 		case ".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".h", ".hpp", ".hh", ".py", ".rs", ".go", ".java", ".c", ".cc", ".cpp":
 			s = strings.TrimSuffix(s, path.Ext(s))
 		}
-		s = strings.ReplaceAll(s, ".", "/")
+		if lang != "go" {
+			s = strings.ReplaceAll(s, ".", "/")
+		}
 		if s != "" && !slices.Contains(out, s) {
 			out = append(out, s)
-		}
-	}
-	inGoBlock := false
-	for n, line := range strings.Split(content, "\n") {
-		if n > 400 {
-			break
-		}
-		t := strings.TrimSpace(line)
-		switch {
-		case inGoBlock:
-			if t == ")" {
-				inGoBlock = false
-			} else if i := strings.IndexByte(t, '"'); i >= 0 {
-				add(t[i:])
-			}
-		case t == "import (":
-			inGoBlock = true
-		case strings.HasPrefix(t, "import \""), strings.HasPrefix(t, "#include"):
-			add(strings.TrimSpace(t[strings.IndexAny(t, " \t"):]))
-		case strings.HasPrefix(t, "from ") && strings.Contains(t, " import"):
-			add(strings.Fields(t)[1])
-		case strings.HasPrefix(t, "import ") && !strings.Contains(t, "\""):
-			if f := strings.Fields(strings.TrimSuffix(t, ";")); len(f) >= 2 && !strings.Contains(t, " from ") {
-				add(f[1])
-			}
-		}
-		if i := strings.Index(t, " from "); i >= 0 && (strings.HasPrefix(t, "import ") || strings.HasPrefix(t, "export ")) {
-			add(t[i+6:])
-		}
-		if i := strings.Index(t, "require("); i >= 0 {
-			add(strings.TrimSuffix(t[i+8:], ")"))
-		}
-		if strings.HasPrefix(t, "use ") {
-			add(strings.ReplaceAll(strings.TrimSuffix(t[4:], ";"), "::", "/"))
 		}
 	}
 	return out
 }
 
-// relImports returns the files that relative imports of content name exactly, resolved from dir:
-// "./toDate.js" -> "date-fns/toDate.js".
-func relImports(content, dir string) map[string]bool {
+// relImports returns the files that relative imports name exactly, resolved from dir:
+// "./toDate.js" -> "date-fns/toDate.js", "from .m import x" -> "dir/m.py". A C include is left
+// out: the header it names declares what the code calls, and the definition is elsewhere.
+func relImports(lang string, imps []Import, dir string) map[string]bool {
 	out := map[string]bool{}
-	for n, line := range strings.Split(content, "\n") {
-		if n > 400 {
-			break
-		}
-		for _, q := range []string{"'./", "\"./", "'../", "\"../"} {
-			i := strings.Index(line, q)
-			if i < 0 {
-				continue
-			}
-			rest := line[i+1:]
-			j := strings.IndexByte(rest, line[i])
-			if j < 0 {
-				continue
-			}
-			p := path.Join(dir, rest[:j])
+	for _, imp := range imps {
+		m := imp.Module
+		switch {
+		case strings.HasPrefix(m, "./") || strings.HasPrefix(m, "../"):
+			p := path.Join(dir, m)
 			out[p] = true
 			for _, e := range []string{".js", ".ts", ".mjs", ".tsx", "/index.js", "/index.ts"} {
 				out[p+e] = true
 			}
+		case lang == "python" && strings.HasPrefix(m, "."):
+			rest := strings.TrimLeft(m, ".")
+			d := dir
+			for range len(m) - len(rest) - 1 {
+				d = path.Dir(d)
+			}
+			p := path.Join(d, strings.ReplaceAll(rest, ".", "/"))
+			out[p+".py"] = true
+			out[p+"/__init__.py"] = true
 		}
 	}
 	return out

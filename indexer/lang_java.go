@@ -106,3 +106,33 @@ func javaSig(s string) string {
 	}
 	return s
 }
+
+// javaImport reads "import a.b.C;", "import a.b.*;" and "import static a.b.C.m;".
+func javaImport(r *importReader, n *ts.Node) bool {
+	if n.Kind() != "import_declaration" {
+		return n.Kind() == "class_declaration" || n.Kind() == "interface_declaration"
+	}
+	static, wild := false, false
+	var name string
+	for _, c := range r.x.children(n) {
+		switch c.Kind() {
+		case "static":
+			static = true
+		case "asterisk":
+			wild = true
+		case "scoped_identifier", "identifier":
+			name = r.x.text(&c)
+		}
+	}
+	if name == "" {
+		return true
+	}
+	if static && !wild {
+		name = name[:max(strings.LastIndexByte(name, '.'), 0)] // the class of the member
+	}
+	if wild {
+		name += ".*"
+	}
+	r.add(name, "", "")
+	return true
+}

@@ -146,3 +146,63 @@ func (x *extractor) jsVars(n *ts.Node) item {
 	}
 	return it
 }
+
+// jsImport reads ES imports and re-exports, "import x = require()" and require calls.
+func jsImport(r *importReader, n *ts.Node) bool {
+	switch n.Kind() {
+	case "import_statement", "export_statement":
+		src := r.field(n, "source")
+		if src == nil {
+			if n.Kind() == "import_statement" {
+				// TypeScript's "import fs = require('fs')".
+				for _, c := range r.x.children(n) {
+					if c.Kind() == "import_require_clause" {
+						if s := r.field(&c, "source"); s != nil {
+							r.add(unquote(r.x.text(s)), "", "")
+						}
+					}
+				}
+				return true
+			}
+			return false // an export of a declaration: may hold require calls
+		}
+		mod := unquote(r.x.text(src))
+		r.add(mod, "", "")
+		r.jsSpecifiers(n, mod)
+		return true
+	case "call_expression":
+		if f := r.field(n, "function"); f != nil && r.x.text(f) == "require" {
+			if args := r.field(n, "arguments"); args != nil {
+				for _, a := range r.x.children(args) {
+					if a.Kind() == "string" {
+						r.add(unquote(r.x.text(&a)), "", "")
+						break
+					}
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// jsSpecifiers records the renamings of an import or export clause: "{ a as b }", "* as ns".
+func (r *importReader) jsSpecifiers(n *ts.Node, mod string) {
+	for _, c := range r.x.children(n) {
+		switch c.Kind() {
+		case "import_clause", "named_imports", "export_clause":
+			r.jsSpecifiers(&c, mod)
+		case "namespace_import":
+			for _, id := range r.x.children(&c) {
+				if id.Kind() == "identifier" {
+					r.out = append(r.out, Import{Module: mod, Alias: r.x.text(&id), Of: moduleBase(mod)})
+				}
+			}
+		case "import_specifier", "export_specifier":
+			name, alias := r.x.text(r.field(&c, "name")), r.x.text(r.field(&c, "alias"))
+			if alias != "" && name != alias {
+				r.out = append(r.out, Import{Module: mod, Alias: alias, Of: name})
+			}
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package indexer
 
 import (
+	"strings"
+
 	ts "github.com/tree-sitter/go-tree-sitter"
 )
 
@@ -92,4 +94,43 @@ func (x *extractor) pyDoc(n *ts.Node) string {
 		return ""
 	}
 	return pyDocstring(x.text(s))
+}
+
+// pyImport reads "import a.b as c" and "from m import a as b" (m possibly relative: ".", "..m").
+func pyImport(r *importReader, n *ts.Node) bool {
+	switch n.Kind() {
+	case "import_statement":
+		for _, c := range r.fieldAll(n, "name") {
+			if c.Kind() == "aliased_import" {
+				mod := r.x.text(r.field(&c, "name"))
+				r.add(mod, r.x.text(r.field(&c, "alias")), moduleBase(mod))
+			} else {
+				r.add(r.x.text(&c), "", "")
+			}
+		}
+		return true
+	case "import_from_statement":
+		mod := r.x.text(r.field(n, "module_name"))
+		if strings.Trim(mod, ".") == "" {
+			// "from . import sib": the names are the package's modules.
+			for _, c := range r.fieldAll(n, "name") {
+				name := &c
+				alias := ""
+				if c.Kind() == "aliased_import" {
+					name, alias = r.field(&c, "name"), r.x.text(r.field(&c, "alias"))
+				}
+				r.add(mod+r.x.text(name), alias, moduleBase(r.x.text(name)))
+			}
+			return true
+		}
+		r.add(mod, "", "")
+		for _, c := range r.fieldAll(n, "name") {
+			if c.Kind() == "aliased_import" {
+				name := r.x.text(r.field(&c, "name"))
+				r.out = append(r.out, Import{Module: mod, Alias: r.x.text(r.field(&c, "alias")), Of: moduleBase(name)})
+			}
+		}
+		return true
+	}
+	return false
 }

@@ -19,8 +19,15 @@ func isTestPath(p string) bool {
 	return LanguageOf(base).Test(p, base, stem)
 }
 
-// isKeyword reports common keywords of the supported languages: they are never definitions and
-// only add noise to a query.
+// IsKeyword reports a term (lower-case) that only adds noise to a query made from code of the
+// language: one of its keywords, or a word common to code in every language (isKeyword).
+func (l *Language) IsKeyword(term string) bool {
+	return l.keywords[term] || isKeyword(term)
+}
+
+// isKeyword reports the words, keywords or builtins, that code in any of the supported languages
+// is full of: they are never definitions and only add noise to a query. Each language's own
+// reserved words are in its Keywords.
 func isKeyword(s string) bool {
 	switch s {
 	case "if", "else", "for", "while", "return", "func", "function", "def", "class", "struct",

@@ -105,3 +105,53 @@ func rustTypeName(s string) string {
 	}
 	return strings.TrimSpace(strings.TrimLeft(s, "&*"))
 }
+
+// rustImport reads "use a::b::{c, d as e}" and "extern crate a as b".
+func rustImport(r *importReader, n *ts.Node) bool {
+	switch n.Kind() {
+	case "use_declaration":
+		if arg := r.field(n, "argument"); arg != nil {
+			r.rustUse(arg, "")
+		}
+		return true
+	case "extern_crate_declaration":
+		name := r.x.text(r.field(n, "name"))
+		r.add(name, r.x.text(r.field(n, "alias")), name)
+		return true
+	}
+	return false
+}
+
+func (r *importReader) rustUse(n *ts.Node, prefix string) {
+	join := func(s string) string {
+		if prefix == "" {
+			return s
+		}
+		return prefix + "::" + s
+	}
+	switch n.Kind() {
+	case "use_as_clause":
+		p := r.x.text(r.field(n, "path"))
+		r.add(join(p), r.x.text(r.field(n, "alias")), p[strings.LastIndex(p, ":")+1:])
+	case "scoped_use_list":
+		p := join(r.x.text(r.field(n, "path")))
+		if list := r.field(n, "list"); list != nil {
+			for _, c := range r.x.children(list) {
+				r.rustUse(&c, p)
+			}
+		}
+	case "use_list":
+		for _, c := range r.x.children(n) {
+			r.rustUse(&c, prefix)
+		}
+	case "use_wildcard":
+		t := strings.TrimSuffix(strings.TrimSuffix(r.x.text(n), "*"), "::")
+		r.add(join(t), "", "")
+	case "self":
+		if prefix != "" {
+			r.add(prefix, "", "") // "use a::{self, b}" imports a
+		}
+	case "identifier", "scoped_identifier", "crate", "super":
+		r.add(join(r.x.text(n)), "", "")
+	}
+}

@@ -87,19 +87,17 @@ func (x *Index) sortLocked(l []scored) {
 
 // Search returns up to k chunks for a free-text or code query, best first: chunks that define an
 // identifier of the query, BM25 matches and nearest vectors, fused by reciprocal rank.
-func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) {
-	return x.SearchScoped(ctx, query, k, nil)
+func (s *Snapshot) Search(ctx context.Context, query string, k int) ([]Hit, error) {
+	return s.SearchScoped(ctx, query, k, nil)
 }
 
 // SearchScoped is Search restricted to the files for which keep returns true (nil keeps all):
 // the filter applies inside each ranking, so a narrow scope still gets k results.
-func (x *Index) SearchScoped(ctx context.Context, query string, k int, keep func(path string) bool) ([]Hit, error) {
+func (s *Snapshot) SearchScoped(ctx context.Context, query string, k int, keep func(path string) bool) ([]Hit, error) {
+	x, g := s.x, s.gen
 	if k <= 0 {
 		k = 10
 	}
-	// The vector query's IDs are read under the lock later: keep their numbering.
-	x.pin()
-	defer x.unpin()
 	// Embedding the query may be a network call: do it before taking the lock.
 	var qvec []float32
 	if vecs, err := x.embedder.Embed(ctx, []string{query}); err == nil && len(vecs) == 1 {
@@ -130,16 +128,12 @@ func (x *Index) SearchScoped(ctx context.Context, query string, k int, keep func
 	defer x.putAcc(acc)
 	q := lexQuery{}
 	terms(query, func(t string) { q[t] = 1 })
-	var keepID func(uint32) bool
-	if keep != nil {
-		keepID = func(id uint32) bool {
-			f := x.chunks[id].file
-			return f != nil && keep(f.path)
-		}
+	keepID := func(id uint32) bool {
+		return x.liveAtLocked(id, g) && (keep == nil || keep(x.chunks[id].file.path))
 	}
 	lex := x.lex.search(q, 4*k, keepID, acc)
-	defs := x.definitionsLocked(query, 4*k, acc)
-	if keepID != nil {
+	defs := x.definitionsLocked(query, 4*k, acc, g)
+	if keep != nil {
 		defs = slices.DeleteFunc(defs, func(s scored) bool { return !keepID(s.id) })
 	}
 	f.add("definition", 1.5, defs)
@@ -150,7 +144,7 @@ func (x *Index) SearchScoped(ctx context.Context, query string, k int, keep func
 	}
 	live := vhits[:0]
 	for _, h := range vhits {
-		if int(h.id) < len(x.chunks) && x.chunks[h.id].file != nil && (keepID == nil || keepID(h.id)) {
+		if keepID(h.id) {
 			live = append(live, h)
 		}
 	}
@@ -161,7 +155,7 @@ func (x *Index) SearchScoped(ctx context.Context, query string, k int, keep func
 		weight = 0.4
 	}
 	f.add("semantic", weight, live)
-	return x.hitsLocked(f, k), nil
+	return x.hitsLocked(f, k, g), nil
 }
 
 // rerankLocked orders the union of candidate lists by the cosine similarity of their vectors to q.
@@ -199,7 +193,7 @@ func (x *Index) rerankLocked(q []float32, lists ...[]scored) []scored {
 // definitionsLocked ranks the chunks that define an identifier of the query. A name defined in
 // many places ("read", "String") is ranked among its definitions by the lexical score of each
 // (acc holds the scores of the query just run), so the rest of the query picks the right one.
-func (x *Index) definitionsLocked(query string, k int, acc *accumulator) []scored {
+func (x *Index) definitionsLocked(query string, k int, acc *accumulator, g uint64) []scored {
 	var out []scored
 	seen := map[uint32]bool{}
 	idents := 0
@@ -213,7 +207,7 @@ func (x *Index) definitionsLocked(query string, k int, acc *accumulator) []score
 		if off > 1 && query[off-1] == '.' {
 			qual = lastIdent(query[:off-1])
 		}
-		for _, ref := range x.syms.lookup(ident) {
+		for _, ref := range x.symsAtLocked(ident, g) {
 			if id, ok := x.defChunkLocked(ref); ok && !seen[id] {
 				seen[id] = true
 				s := 0.0
@@ -287,14 +281,14 @@ func (x *Index) defChunkLocked(ref symRef) (uint32, bool) {
 	return 0, false
 }
 
-func (x *Index) hitsLocked(f *fusion, k int) []Hit {
+func (x *Index) hitsLocked(f *fusion, k int, g uint64) []Hit {
 	ranked := f.ranked(x.beforeLocked)
 	out := make([]Hit, 0, min(k, len(ranked)))
 	for _, s := range ranked {
 		if len(out) == k {
 			break
 		}
-		if x.chunks[s.id].file == nil {
+		if !x.liveAtLocked(s.id, g) {
 			continue
 		}
 		out = append(out, Hit{Chunk: x.chunkLocked(s.id), Score: s.score, Source: f.source[s.id]})

@@ -45,9 +45,7 @@ var ErrIndexCorrupt = errors.New("index file is damaged")
 // Save writes the index to path atomically.
 func (x *Index) Save(path string) error {
 	x.mu.Lock()
-	if len(x.chunks) != x.liveChunksLocked() {
-		x.compactLocked()
-	}
+	x.quiesceLocked()
 	x.mu.Unlock()
 
 	x.mu.RLock()

@@ -89,9 +89,10 @@ func (s *symbols) sorted() ([]string, [][]symRef) {
 // Definitions returns the definitions named name, ranked for a reader at path: the same file
 // first, then the same directory, then the directory named by qualifier (the "bytes" of
 // "bytes.NewReader"), then the rest; test files last.
-func (x *Index) Definitions(name, path, qualifier string) []Symbol {
+func (s *Snapshot) Definitions(name, path, qualifier string) []Symbol {
+	x := s.x
 	x.mu.RLock()
-	refs := x.syms.lookup(name)
+	refs := x.symsAtLocked(name, s.gen)
 	out := make([]Symbol, 0, len(refs))
 	for _, r := range refs {
 		out = append(out, r.file.defs[r.i])
@@ -131,7 +132,8 @@ type Location struct {
 // Uses returns up to limit places where the identifier name occurs as a whole word, outside its
 // definitions, and how many there are in all. The lexical index narrows the search to chunks
 // containing the word; each is then scanned for exact, case-sensitive occurrences.
-func (x *Index) Uses(name string, limit int) ([]Location, int) {
+func (s *Snapshot) Uses(name string, limit int) ([]Location, int) {
+	x, g := s.x, s.gen
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	p, ok := x.lex.lookup(lower(name))
@@ -139,14 +141,14 @@ func (x *Index) Uses(name string, limit int) ([]Location, int) {
 		return nil, 0
 	}
 	defLines := map[Location]bool{}
-	for _, r := range x.syms.lookup(name) {
+	for _, r := range x.symsAtLocked(name, g) {
 		defLines[Location{r.file.path, r.file.defs[r.i].Line}] = true
 	}
 	var out []Location
 	total := 0
 	for _, id := range p.ids {
 		c := &x.chunks[id]
-		if c.file == nil {
+		if !x.liveAtLocked(id, g) {
 			continue
 		}
 		text := x.textLocked(id)
