@@ -31,12 +31,16 @@ func measure(t *testing.T, lang string, n int) *Report {
 		t.Skipf("measuring %s context quality indexes a whole tree, too slow under the race detector; run without -race", lang)
 	}
 	ctx := context.Background()
+	if lang == "ts" && os.Getenv(EnvTS) == "" {
+		// The default, the current directory, is this package's: no TypeScript.
+		skipOrFail(t, "no TypeScript code to measure: set %s (scripts/test points it at .ci/evaljs/ts)", EnvTS)
+	}
 	root, err := DefaultRoot(ctx, lang, os.Getenv)
 	if err != nil {
 		skipOrFail(t, "no %s code to measure: %v", lang, err)
 	}
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
-		skipOrFail(t, "no %s code to measure at %s (run scripts/setup, or set %s, %s, %s, %s, %s, %s or %s)", lang, root, EnvGoRoot, EnvPython, EnvJS, EnvRust, EnvJava, EnvC, EnvCPP)
+		skipOrFail(t, "no %s code to measure at %s (run scripts/setup, or set %s, %s, %s, %s, %s, %s, %s or %s)", lang, root, EnvGoRoot, EnvPython, EnvJS, EnvTS, EnvRust, EnvJava, EnvC, EnvCPP)
 	}
 	cache := os.Getenv("RAGLS_CACHE_DIR")
 	if cache == "" {
@@ -105,6 +109,13 @@ func TestGoStdlibQuality(t *testing.T) {
 // with npm, are the reference (small ES modules, many files, relative imports).
 func TestJSQuality(t *testing.T) {
 	check(t, measure(t, "js", 200), typedFloor, untypedFloor)
+}
+
+// TestTSQuality measures the TypeScript sources that rxjs, zod and @tanstack/query-core ship,
+// installed with npm under .ci/evaljs/ts, whose .raglsignore leaves out their compiled
+// JavaScript and declaration files as the packages' repositories do.
+func TestTSQuality(t *testing.T) {
+	check(t, measure(t, "ts", 200), typedFloor, untypedFloor)
 }
 
 func TestPythonStdlibQuality(t *testing.T) {
