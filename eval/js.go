@@ -45,9 +45,9 @@ func hasExt(p string, exts []string) bool {
 // NodeNext), and ./x.mts, ./x.cts, ./x.tsx likewise.
 var tsSource = map[string][]string{".js": {".ts", ".tsx"}, ".mjs": {".mts"}, ".cjs": {".cts"}, ".jsx": {".tsx"}}
 
-// jsSites finds, in the files of lang ("js" or "ts"), calls of functions imported by relative ES module imports ("import { f } from
-// './x.js'", "import f from './x'", "import * as ns from './x'") and defined at top level of
-// the imported file.
+// jsSites finds, in the files of lang ("js" or "ts"), calls of functions imported by relative
+// ES module imports ("import { f } from './x.js'", "import f from './x'", "import * as ns from
+// './x'") and defined at top level of the imported file.
 func jsSites(ctx context.Context, lang string, files Files) ([]Site, error) {
 	rowExts := jsOnlyExts
 	if lang == "ts" {

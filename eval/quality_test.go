@@ -80,8 +80,7 @@ const (
 	bm25Factor   = 3
 )
 
-// check asserts the bar for one language; C and C++ are measured against lower floors of their
-// own (see below) until their not-named calls are found as often.
+// check asserts the bar for one language; C++'s typed calls have a lower floor (see below).
 func check(t *testing.T, rep *Report, typed, untyped float64) {
 	t.Helper()
 	t.Logf("call not typed: named above %d sites ragls %.3f bm25 %.3f jaccard %.3f; not named %d sites ragls %.3f bm25 %.3f jaccard %.3f; bm25 untyped %.3f",
@@ -133,13 +132,14 @@ func TestJavaQuality(t *testing.T) {
 	check(t, measure(t, "java", 200), typedFloor, untypedFloor)
 }
 
-// C (gnulib) and C++ (googletest) are measured and held to floors below the goal: ragls
-// resolves C's calls through headers it cannot follow yet, and googletest is small enough that
-// a handful of sites moves the rate.
+// TestCQuality measures gnulib's lib/ (Debian's gnulib), held to the common bar.
 func TestCQuality(t *testing.T) {
-	check(t, measure(t, "c", 200), 0.95, 0.45)
+	check(t, measure(t, "c", 200), typedFloor, untypedFloor)
 }
 
+// TestCPPQuality measures googletest (Debian's libgtest-dev), with a lower floor for typed calls:
+// ragls finds 0.93 of them, its misses overloaded and templated members a name alone cannot
+// tell apart, and the tree is small enough that a handful of sites moves the rate.
 func TestCPPQuality(t *testing.T) {
-	check(t, measure(t, "cpp", 200), 0.85, 0.45)
+	check(t, measure(t, "cpp", 200), 0.85, untypedFloor)
 }
