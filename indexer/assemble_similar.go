@@ -49,7 +49,8 @@ func (x *Index) similarCalls(cur *current, lex []scored) []scored {
 		// name counts once per chunk.
 		w := h.score / top / math.Sqrt(float64(r+1))
 		text := x.textLocked(h.id)
-		seen := map[string]bool{}
+		// The chunk's own definition is no call of it.
+		seen := map[string]bool{x.chunks[h.id].meta.Symbol: true}
 		cur.names.scan(text, func(id string, off int) {
 			e := off + len(id)
 			for e < len(text) && text[e] == ' ' {
@@ -58,8 +59,8 @@ func (x *Index) similarCalls(cur *current, lex []scored) []scored {
 			if e >= len(text) || text[e] != '(' || len(id) < 3 || cur.names.keyword(id) || seen[id] {
 				return
 			}
-			if isDeclaration(text, off) {
-				return
+			if isDeclaration(text, off) || off > 0 && text[off-1] == '@' {
+				return // a declaration, or an annotation
 			}
 			seen[id] = true
 			q := ""
@@ -107,7 +108,7 @@ func (x *Index) similarCalls(cur *current, lex []scored) []scored {
 		bestID, best := uint32(0), math.Inf(-1)
 		for _, ref := range refs {
 			d := &ref.file.defs[ref.i]
-			if !callable(d.Kind) || ref.file.path == cur.path || (!cur.test && isTestPath(ref.file.path)) {
+			if !similarCallable(d.Kind) || ref.file.path == cur.path || (!cur.test && isTestPath(ref.file.path)) {
 				continue
 			}
 			id, ok := x.defChunkLocked(ref)
@@ -129,14 +130,30 @@ func (x *Index) similarCalls(cur *current, lex []scored) []scored {
 }
 
 // isDeclaration reports whether the identifier at off in text is being declared rather than
-// called: "func name(", "def name(", "function name(", "fn name(".
+// called: "func name(", "def name(", "int name(", "static Foo name(": a word before the name
+// that is not one of the words a call follows ("return f(", "new Foo(", "if f(").
 func isDeclaration(text string, off int) bool {
 	prev := strings.TrimRight(text[:off], " \t")
-	switch lastIdentOf(prev) {
-	case "func", "def", "function", "fn":
-		return true
+	if len(prev) == len(text[:off]) {
+		return false // no space before the name: "(f(", "x.f(", "=f("
 	}
-	return false
+	w := lastIdentOf(prev)
+	return w != "" && !callWords[w]
+}
+
+// callWords are the words after which "name(" is a call.
+var callWords = map[string]bool{
+	"return": true, "new": true, "else": true, "case": true, "throw": true, "await": true,
+	"yield": true, "in": true, "do": true, "not": true, "and": true, "or": true, "delete": true,
+	"if": true, "elif": true, "while": true, "assert": true, "raise": true, "del": true,
+	"go": true, "defer": true, "range": true, "typeof": true, "sizeof": true, "co_await": true,
+	"co_return": true, "lambda": true, "print": true, "echo": true, "until": true, "unless": true,
+}
+
+// similarCallable reports the kinds of definition the source offers: functions, not the types
+// whose constructors similar code calls, which the buffer's own names bring in when they matter.
+func similarCallable(kind string) bool {
+	return kind == "function" || kind == "method" || kind == "macro"
 }
 
 func lastIdentOf(s string) string {

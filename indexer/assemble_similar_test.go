@@ -56,8 +56,13 @@ func TestIsDeclaration(t *testing.T) {
 	for _, tt := range []struct {
 		text string
 		want bool
-	}{{"func f(", true}, {"def f(", true}, {"x = f(", false}, {"async function f(", true}, {"pub fn f(", true}, {"return f(", false}} {
-		if got := isDeclaration(tt.text, strings.LastIndexByte(tt.text, ' ')+1); got != tt.want {
+	}{
+		{"func f(", true}, {"def f(", true}, {"x = f(", false}, {"async function f(", true}, {"pub fn f(", true},
+		{"return f(", false}, {"static CharPredicate f(", true}, {"int f(", true}, {"throw new f(", false},
+		{"if f(", false}, {"defer f(", false}, {"x.f(", false}, {"g(f(", false},
+	} {
+		off := strings.LastIndexAny(strings.TrimSuffix(tt.text, "("), " .(") + 1
+		if got := isDeclaration(tt.text, off); got != tt.want {
 			t.Errorf("isDeclaration(%q) = %v, want %v", tt.text, got, tt.want)
 		}
 	}
