@@ -120,6 +120,25 @@ ns.f();
 const s = "f()"; // f()
 class K { f() { return 1; } }
 `,
+	// TypeScript imports name the JavaScript a module compiles to ("./m.js" for m.ts); calls
+	// in .ts files are the ts row's, and declaration files are no code to call or measure.
+	"ts/m.ts": `export function map<T>(x: T): T;
+export function map<T>(x: T): T { return x; }
+export const twice = (n: number) => n * 2;
+`,
+	"ts/m.d.ts": `export declare function map<T>(x: T): T;
+`,
+	"ts/use.ts": `import { map, twice } from './m.js';
+import type { Opts } from './m.js';
+
+map(twice(2));
+`,
+	"ts/decl.d.ts": `import { map } from './m.js';
+map(1);
+`,
+	"ts/plain.js": `import { map } from './m.js';
+map(3);
+`,
 }
 
 func writeFixture(t *testing.T) string {
@@ -195,6 +214,11 @@ func TestFindSites(t *testing.T) {
 			{"js/a.js:6", "gg", "import", []Def{{"js/b.js", 2}}},
 			{"js/a.js:8", "d", "import", []Def{{"js/c.js", 1}}},
 			{"js/a.js:9", "ns.f", "ns.f", []Def{{"js/b.js", 1}}},
+			{"ts/plain.js:2", "map", "import", []Def{{"ts/m.ts", 1}, {"ts/m.ts", 2}}},
+		}},
+		{"ts", []brief{
+			{"ts/use.ts:4", "map", "import", []Def{{"ts/m.ts", 1}, {"ts/m.ts", 2}}},
+			{"ts/use.ts:4", "twice", "import", []Def{{"ts/m.ts", 3}}},
 		}},
 	}
 	for _, tt := range tests {

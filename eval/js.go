@@ -3,6 +3,7 @@ package eval
 import (
 	"context"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -19,24 +20,39 @@ type jsBinding struct {
 	export string // "" for a namespace import
 }
 
-var jsExts = []string{".js", ".mjs", ".ts", ".tsx", ".jsx", ".cjs"}
+// The extensions of each row of the measurement: "js" measures calls in JavaScript files, "ts"
+// in TypeScript ones; an import may reach a module of either.
+var (
+	jsOnlyExts = []string{".js", ".mjs", ".cjs", ".jsx"}
+	tsOnlyExts = []string{".ts", ".tsx", ".mts", ".cts"}
+	jsExts     = append(slices.Clone(tsOnlyExts), jsOnlyExts...) // TypeScript first, as tsc resolves
+)
 
-func isJS(p string) bool {
-	if strings.HasSuffix(p, ".d.ts") || strings.HasSuffix(p, ".d.mts") || strings.HasSuffix(p, ".d.cts") {
-		return false
-	}
-	for _, e := range jsExts {
-		if strings.HasSuffix(p, e) {
-			return true
-		}
-	}
-	return false
+// isJS reports whether p is a JavaScript or TypeScript module. Declaration files (.d.ts) are
+// not: they declare what code elsewhere implements, and hold no call anyone types.
+func isJS(p string) bool { return hasExt(p, jsExts) && !isDeclaration(p) }
+
+func isDeclaration(p string) bool {
+	return strings.HasSuffix(p, ".d.ts") || strings.HasSuffix(p, ".d.mts") || strings.HasSuffix(p, ".d.cts")
 }
 
-// jsSites finds calls of functions imported by relative ES module imports ("import { f } from
-// './x.js'", "import f from './x'", "import * as ns from './x'") and defined at top level of
-// the imported file.
-func jsSites(ctx context.Context, files Files) ([]Site, error) {
+func hasExt(p string, exts []string) bool {
+	return slices.ContainsFunc(exts, func(e string) bool { return strings.HasSuffix(p, e) })
+}
+
+// tsSource maps the JavaScript file an import names to the TypeScript file that compiles to it:
+// TypeScript's module resolution lets "./x.js" import ./x.ts (the usual spelling under
+// NodeNext), and ./x.mts, ./x.cts, ./x.tsx likewise.
+var tsSource = map[string][]string{".js": {".ts", ".tsx"}, ".mjs": {".mts"}, ".cjs": {".cts"}, ".jsx": {".tsx"}}
+
+// jsSites finds, in the files of lang ("js" or "ts"), calls of functions imported by relative
+// ES module imports ("import { f } from './x.js'", "import f from './x'", "import * as ns from
+// './x'") and defined at top level of the imported file.
+func jsSites(ctx context.Context, lang string, files Files) ([]Site, error) {
+	rowExts := jsOnlyExts
+	if lang == "ts" {
+		rowExts = tsOnlyExts
+	}
 	known := map[string]bool{}
 	var paths []string
 	for _, p := range files.Paths() {
@@ -63,6 +79,13 @@ func jsSites(ctx context.Context, files Files) ([]Site, error) {
 		if known[base] {
 			return base
 		}
+		if ext := path.Ext(base); tsSource[ext] != nil {
+			for _, e := range tsSource[ext] {
+				if f := strings.TrimSuffix(base, ext) + e; known[f] {
+					return f
+				}
+			}
+		}
 		for _, e := range jsExts {
 			if known[base+e] {
 				return base + e
@@ -79,6 +102,9 @@ func jsSites(ctx context.Context, files Files) ([]Site, error) {
 	for _, p := range paths {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if !hasExt(p, rowExts) {
+			continue
 		}
 		src, _ := files.Content(p)
 		ts := toks[p]

@@ -31,12 +31,16 @@ func measure(t *testing.T, lang string, n int) *Report {
 		t.Skipf("measuring %s context quality indexes a whole tree, too slow under the race detector; run without -race", lang)
 	}
 	ctx := context.Background()
+	if lang == "ts" && os.Getenv(EnvTS) == "" {
+		// The default, the current directory, is this package's: no TypeScript.
+		skipOrFail(t, "no TypeScript code to measure: set %s (scripts/test points it at .ci/evaljs/ts)", EnvTS)
+	}
 	root, err := DefaultRoot(ctx, lang, os.Getenv)
 	if err != nil {
 		skipOrFail(t, "no %s code to measure: %v", lang, err)
 	}
 	if st, err := os.Stat(root); err != nil || !st.IsDir() {
-		skipOrFail(t, "no %s code to measure at %s (run scripts/setup, or set %s, %s, %s, %s, %s, %s or %s)", lang, root, EnvGoRoot, EnvPython, EnvJS, EnvRust, EnvJava, EnvC, EnvCPP)
+		skipOrFail(t, "no %s code to measure at %s (run scripts/setup, or set %s, %s, %s, %s, %s, %s, %s or %s)", lang, root, EnvGoRoot, EnvPython, EnvJS, EnvTS, EnvRust, EnvJava, EnvC, EnvCPP)
 	}
 	cache := os.Getenv("RAGLS_CACHE_DIR")
 	if cache == "" {
@@ -76,8 +80,7 @@ const (
 	bm25Factor   = 3
 )
 
-// check asserts the bar for one language; C and C++ are measured against lower floors of their
-// own (see below) until their not-named calls are found as often.
+// check asserts the bar for one language; C++'s typed calls have a lower floor (see below).
 func check(t *testing.T, rep *Report, typed, untyped float64) {
 	t.Helper()
 	t.Logf("call not typed: named above %d sites ragls %.3f bm25 %.3f jaccard %.3f; not named %d sites ragls %.3f bm25 %.3f jaccard %.3f; bm25 untyped %.3f",
@@ -107,6 +110,13 @@ func TestJSQuality(t *testing.T) {
 	check(t, measure(t, "js", 200), typedFloor, untypedFloor)
 }
 
+// TestTSQuality measures the TypeScript sources that rxjs, zod and @tanstack/query-core ship,
+// installed with npm under .ci/evaljs/ts, whose .raglsignore leaves out their compiled
+// JavaScript and declaration files as the packages' repositories do.
+func TestTSQuality(t *testing.T) {
+	check(t, measure(t, "ts", 200), typedFloor, untypedFloor)
+}
+
 func TestPythonStdlibQuality(t *testing.T) {
 	check(t, measure(t, "python", 200), typedFloor, untypedFloor)
 }
@@ -122,13 +132,15 @@ func TestJavaQuality(t *testing.T) {
 	check(t, measure(t, "java", 200), typedFloor, untypedFloor)
 }
 
-// C (gnulib) and C++ (googletest) are measured and held to floors below the goal: ragls
-// resolves C's calls through headers it cannot follow yet, and googletest is small enough that
-// a handful of sites moves the rate.
+// TestCQuality measures gnulib's lib/ (Debian's gnulib), held to the common bar.
 func TestCQuality(t *testing.T) {
-	check(t, measure(t, "c", 200), 0.95, 0.45)
+	check(t, measure(t, "c", 200), typedFloor, untypedFloor)
 }
 
+// TestCPPQuality measures googletest (Debian's libgtest-dev), with a lower floor for typed calls:
+// ragls finds 0.93 of them, its misses mostly virtual members called through a pointer to their
+// interface (table_->IsPrime) and constructors (Message(...)), and the tree is small enough that
+// a handful of sites moves the rate.
 func TestCPPQuality(t *testing.T) {
-	check(t, measure(t, "cpp", 200), 0.85, 0.45)
+	check(t, measure(t, "cpp", 200), 0.85, untypedFloor)
 }

@@ -16,6 +16,7 @@ const (
 	EnvGoRoot = "RAGLS_EVAL_GOROOT" // a Go source tree; default $(go env GOROOT)/src
 	EnvPython = "RAGLS_EVAL_PYTHON" // a Python standard library; default the system's
 	EnvJS     = "RAGLS_EVAL_JS_DIR" // JavaScript packages; default ./node_modules
+	EnvTS     = "RAGLS_EVAL_TS_DIR" // TypeScript sources; default the current directory
 	EnvRust   = "RAGLS_EVAL_RUST"   // Rust crate sources; default Debian's librust-*-dev registry
 	EnvJava   = "RAGLS_EVAL_JAVA"   // Java sources; default openjdk-17-source's java.base, unpacked by scripts/setup
 	EnvC      = "RAGLS_EVAL_C"      // C sources; default Debian's gnulib
@@ -33,7 +34,8 @@ var genericRoots = map[string]struct{ env, dir string }{
 
 // DefaultRoot returns the directory measured for lang unless the user names one: the Go tree's
 // src, the Python standard library (the system's under /usr/lib, else python3's own, which may
-// hold site-packages too), or ./node_modules.
+// hold site-packages too), ./node_modules for JavaScript, the current directory for TypeScript
+// (packages in node_modules ship compiled JavaScript and declarations beside their sources).
 func DefaultRoot(ctx context.Context, lang string, getenv func(string) string) (string, error) {
 	switch lang {
 	case "go":
@@ -62,6 +64,11 @@ func DefaultRoot(ctx context.Context, lang string, getenv func(string) string) (
 			return d, nil
 		}
 		return "node_modules", nil
+	case "ts":
+		if d := getenv(EnvTS); d != "" {
+			return d, nil
+		}
+		return ".", nil
 	}
 	if g, ok := genericRoots[lang]; ok {
 		if d := getenv(g.env); d != "" {

@@ -39,7 +39,7 @@ type Files interface {
 }
 
 // Langs are the languages FindSites knows.
-var Langs = []string{"go", "python", "js", "rust", "java", "c", "cpp"}
+var Langs = []string{"go", "python", "js", "ts", "rust", "java", "c", "cpp"}
 
 // FindSites returns every call site of lang in files whose callee is defined in another file,
 // ordered by path and position.
@@ -53,8 +53,8 @@ func FindSites(ctx context.Context, lang string, files Files) ([]Site, error) {
 		sites, err = goSites(ctx, files)
 	case "python":
 		sites, err = pythonSites(ctx, files)
-	case "js":
-		sites, err = jsSites(ctx, files)
+	case "js", "ts":
+		sites, err = jsSites(ctx, lang, files)
 	case "rust", "java", "c", "cpp":
 		sites, err = genericSites(ctx, lang, files)
 	default:

@@ -117,10 +117,13 @@ func (s *Snapshot) Context(ctx context.Context, req ContextRequest) (ContextResu
 			// One BM25 pass ranks both the whole index and the recently changed files.
 			lex, recent := x.similar(cur, queryText, 24)
 			results <- ranked{"recent", weightRecent, recent, nil, nil}
-			return ranked{"lexical", weightLexical, lex, nil, nil}
+			results <- ranked{"lexical", weightLexical, lex, nil, nil}
+			return ranked{"similar-calls", weightSimilarCalls, x.similarCalls(cur, lex), nil, nil}
 		},
 	)
-	expected := len(sources) + 2 // the lexical source also sends the recent list, the scope its neighbours
+	// The lexical source also sends the recent list and the calls of similar code, the scope
+	// its neighbours.
+	expected := len(sources) + 3
 	if semantic(x.embedder) {
 		sources = append(sources, func(ctx context.Context) ranked {
 			return ranked{"semantic", weightSemantic, x.semanticSimilar(ctx, cur, queryText), nil, nil}

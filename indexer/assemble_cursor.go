@@ -38,6 +38,7 @@ type current struct {
 	// What the file says of its surroundings, read once per request for every source.
 	dir     string            // slash directory of path
 	test    bool              // path is a test file
+	names   nameRules         // how the file's language spells names
 	imports []string          // importHints
 	exact   map[string]bool   // relImports
 	aliases map[string]string // importAliases
@@ -71,6 +72,7 @@ func (x *Index) current(req ContextRequest, gen uint64) *current {
 	// The prompt shows roughly this much of the file around the cursor.
 	cur.nearFrom, cur.nearTo = cur.line-60, cur.line+20
 	cur.dir, cur.test = path.Dir(cur.path), isTestPath(cur.path)
+	cur.names = namesOf(cur.path)
 	var imps []Import
 	if x.syntax != nil {
 		imps = x.syntax.Imports(cur.path, cur.content)
@@ -122,24 +124,20 @@ type identUse struct {
 }
 
 // nearIdents lists the distinct identifiers of the last lines before the cursor, closest first.
-func nearIdents(before string) []identUse {
+func nearIdents(before string, nr nameRules) []identUse {
 	text := lastLines(before, identLinesBefore)
 	type occ struct {
 		name, qual string
 	}
 	var all []occ
-	scanIdents(text, func(id string, off int) {
+	nr.scan(text, func(id string, off int) {
 		q := ""
 		if off > 1 && (text[off-1] == '.' || (off > 2 && text[off-2:off] == "::") || (off > 2 && text[off-2:off] == "->")) {
 			end := off - 1
 			if text[end] != '.' {
 				end = off - 2
 			}
-			start := end
-			for start > 0 && isIdentPartASCII(text[start-1]) {
-				start--
-			}
-			q = text[start:end]
+			q = nr.last(text[:end])
 		}
 		all = append(all, occ{id, q})
 	})
@@ -147,7 +145,7 @@ func nearIdents(before string) []identUse {
 	var out []identUse
 	for i := len(all) - 1; i >= 0 && len(out) < maxIdents; i-- {
 		o := all[i]
-		if seen[o.name] || isKeyword(o.name) {
+		if seen[o.name] || nr.keyword(o.name) {
 			continue
 		}
 		seen[o.name] = true
@@ -158,7 +156,7 @@ func nearIdents(before string) []identUse {
 
 // enclosingCallee returns the name of the function whose argument list the cursor is in, on
 // the cursor's line ("f" in "x := pkg.f(a, b|"), or "".
-func enclosingCallee(before string) string {
+func enclosingCallee(before string, nr nameRules) string {
 	line := before[strings.LastIndexByte(before, '\n')+1:]
 	depth := 0
 	for i := len(line) - 1; i >= 0; i-- {
@@ -172,7 +170,7 @@ func enclosingCallee(before string) string {
 				depth--
 				continue
 			}
-			return lastIdent(strings.TrimRight(line[:i], " \t"))
+			return nr.last(strings.TrimRight(line[:i], " \t"))
 		}
 	}
 	return ""
@@ -180,7 +178,7 @@ func enclosingCallee(before string) string {
 
 // callUses lists the functions called in the lines around the cursor (not on its line), closest
 // first: what the code being written is likely to call too.
-func callUses(content string, line int) []identUse {
+func callUses(content string, line int, nr nameRules) []identUse {
 	type use struct {
 		identUse
 		d int
@@ -198,17 +196,17 @@ func callUses(content string, line int) []identUse {
 			d = d * 3 / 2
 		}
 		if l != line && l >= line-100 && l <= line+50 {
-			scanIdents(text, func(id string, off int) {
+			nr.scan(text, func(id string, off int) {
 				e := off + len(id)
 				for e < len(text) && text[e] == ' ' {
 					e++
 				}
-				if e >= len(text) || text[e] != '(' || isKeyword(id) {
+				if e >= len(text) || text[e] != '(' || nr.keyword(id) {
 					return
 				}
 				q := ""
 				if off > 1 && text[off-1] == '.' {
-					q = lastIdent(text[:off-1])
+					q = nr.last(text[:off-1])
 				}
 				all = append(all, use{identUse{name: id, qualifier: q, dist: d}, d})
 			})
@@ -226,4 +224,53 @@ func callUses(content string, line int) []identUse {
 		out = append(out, u.identUse)
 	}
 	return out
+}
+
+// nameRules are how a language spells the names the context resolves, where it differs from
+// the rules shared by every language (scanIdents, isKeyword).
+type nameRules struct {
+	dollar bool            // "$" is an identifier character: $constructor, source$
+	free   map[string]bool // words isKeyword drops that are plain identifiers here
+}
+
+// jsFreeWords are the words isKeyword drops, as keywords or builtins of Go, Python or Rust, that
+// JavaScript and TypeScript code defines and calls as its own functions: rxjs's map, from and
+// defer, a parser's match, ...
+var jsFreeWords = map[string]bool{
+	"map": true, "from": true, "defer": true, "match": true, "range": true, "select": true,
+	"make": true, "len": true, "append": true, "use": true, "go": true, "mod": true, "is": true,
+	"not": true, "and": true, "or": true, "pass": true, "def": true, "fn": true, "chan": true,
+	"impl": true, "pub": true, "crate": true, "elif": true, "except": true,
+}
+
+func namesOf(p string) nameRules {
+	switch LangOf(p) {
+	case "javascript", "typescript", "tsx":
+		return nameRules{dollar: true, free: jsFreeWords}
+	}
+	return nameRules{}
+}
+
+// keyword reports whether s is a keyword, or a word too common to be worth resolving.
+func (nr nameRules) keyword(s string) bool { return !nr.free[s] && isKeyword(s) }
+
+// scan calls fn for each identifier of text, as scanIdents does.
+func (nr nameRules) scan(text string, fn func(id string, off int)) {
+	if !nr.dollar || strings.IndexByte(text, '$') < 0 {
+		scanIdents(text, fn)
+		return
+	}
+	// "$" and "_" are one byte each: scanning a copy with one for the other finds the same
+	// offsets, and the names are read from the text itself.
+	alt := strings.ReplaceAll(text, "$", "_")
+	scanIdents(alt, func(id string, off int) { fn(text[off:off+len(id)], off) })
+}
+
+// last returns the identifier that ends s, "" if none.
+func (nr nameRules) last(s string) string {
+	i := len(s)
+	for i > 0 && (isIdentPartASCII(s[i-1]) || nr.dollar && s[i-1] == '$') {
+		i--
+	}
+	return s[i:]
 }

@@ -9,8 +9,8 @@ import (
 // cursorDefinitions resolves the identifiers near the cursor through the symbol table, ranking
 // each name's candidates by how plausible they are from the current file.
 func (x *Index) cursorDefinitions(cur *current, before string) ([]scored, []uint32) {
-	idents := unalias(nearIdents(before), cur.aliases)
-	callee := enclosingCallee(before)
+	idents := unalias(nearIdents(before, cur.names), cur.aliases)
+	callee := enclosingCallee(before, cur.names)
 	var pinned []uint32
 	nearby := map[string]bool{}
 	for _, u := range idents {
@@ -162,7 +162,7 @@ func unalias(uses []identUse, aliases map[string]string) []identUse {
 // fileCalls resolves the functions called around the cursor to their definitions, keeping only
 // a confident first candidate of each.
 func (x *Index) fileCalls(cur *current) []scored {
-	idents := unalias(callUses(cur.content, cur.line), cur.aliases)
+	idents := unalias(callUses(cur.content, cur.line, cur.names), cur.aliases)
 	nearby := map[string]bool{}
 	x.mu.RLock()
 	defer x.mu.RUnlock()

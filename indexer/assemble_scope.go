@@ -37,7 +37,7 @@ type scopeName struct {
 
 // scopeNames gathers the identifiers of the whole buffer but the cursor's line, with their
 // counts and closest distance to the cursor.
-func scopeNames(content string, line int, aliases map[string]string) []*scopeName {
+func scopeNames(content string, line int, aliases map[string]string, nr nameRules) []*scopeName {
 	byName := map[string]*scopeName{}
 	var order []*scopeName
 	l := 1
@@ -61,15 +61,15 @@ func scopeNames(content string, line int, aliases map[string]string) []*scopeNam
 				d = -1.5 * d
 			}
 			if !comment {
-				scanIdents(text, func(id string, off int) {
-					if len(id) < 2 || isKeyword(id) {
+				nr.scan(text, func(id string, off int) {
+					if len(id) < 2 || nr.keyword(id) {
 						return
 					}
 					q := ""
 					if off > 1 && text[off-1] == '.' {
-						q = lastIdent(text[:off-1])
+						q = nr.last(text[:off-1])
 					} else if off > 2 && (text[off-2:off] == "::" || text[off-2:off] == "->") {
-						q = lastIdent(text[:off-2])
+						q = nr.last(text[:off-2])
 					}
 					if o, ok := aliases[q]; ok {
 						q = o
@@ -113,7 +113,7 @@ func scopeNames(content string, line int, aliases map[string]string) []*scopeNam
 // scopeSignatures resolves the buffer's names to definitions in other files (and in the current
 // file away from the cursor) and ranks them as signature items.
 func (x *Index) scopeSignatures(cur *current, used map[string]bool) ([]scored, []Symbol) {
-	names := scopeNames(cur.content, cur.line, cur.aliases)
+	names := scopeNames(cur.content, cur.line, cur.aliases, cur.names)
 	for _, n := range names {
 		used[n.name] = true
 	}

@@ -36,7 +36,7 @@ func commands() []command {
 		{"index", "index [--root DIR] [--json]", "index a directory, updating its stored index", runIndex},
 		{"search", "search [--root DIR] [-k N] [--json] QUERY...", "ranked chunks for a free-text or code query", runSearch},
 		{"context", "context [--root DIR] [--budget TOKENS] [--json] FILE:LINE:COL | --batch", "the cross-file context a model would see at a position", runContext},
-		{"eval", "eval [--root DIR] [--lang go|python|js] [-n 300] [--budget 1024] [--seed 1] [--json]", "measure how often the context holds the definition a call needs", runEval},
+		{"eval", "eval [--root DIR] [--lang LANG] [-n 300] [--budget 1024] [--seed 1] [--json]", "measure how often the context holds the definition a call needs", runEval},
 		{"explain", "explain [--root DIR] FILE:LINE[-LINE]", "stream an explanation of that code, with repository context", runExplain},
 		{"complete", "complete [--root DIR] [--prompt] FILE:LINE:COL", "print the completion an editor would get there", runComplete},
 		{"doctor", "doctor [--root DIR]", "check the settings, the model server, each model and the index", runDoctor},

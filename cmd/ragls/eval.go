@@ -14,18 +14,21 @@ import (
 func runEval(ctx context.Context, e env, args []string) error {
 	fs := newFlags("eval", e)
 	root := fs.String("root", "", "code to measure (default: per language, see below)")
-	lang := fs.String("lang", "go", "language of the call sites: go, python or js")
+	lang := fs.String("lang", "go", "language of the call sites: "+strings.Join(eval.Langs, ", "))
 	n := fs.Int("n", 300, "call sites to sample")
 	budget := fs.Int("budget", 1024, "token budget for the context")
 	seed := fs.Uint64("seed", 1, "sampling seed")
 	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	misses := fs.Int("misses", 5, "misses to show per condition")
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: ragls eval [--root DIR] [--lang go|python|js] [-n 300] [--budget 1024] [--seed 1] [--json]\n\n"+
+		fmt.Fprintf(e.stderr, "usage: ragls eval [--root DIR] [--lang %s] [-n 300] [--budget 1024] [--seed 1] [--misses 5] [--json]\n\n"+
 			"Measures how often the context holds the definition of a function called at a real call\n"+
 			"site, typed and not yet typed, against sliding-window BM25 and Jaccard baselines; the\n"+
 			"indexed copy of the calling file has the call hidden. Default roots:\n"+
 			"go: $%s or $(go env GOROOT)/src; python: $%s or the system standard library;\n"+
-			"js: $%s or ./node_modules.\n\n", eval.EnvGoRoot, eval.EnvPython, eval.EnvJS)
+			"js: $%s or ./node_modules; ts: $%s or the current directory; rust, java, c, cpp: $%s,\n"+
+			"$%s, $%s, $%s or the Debian sources scripts/setup installs.\n\n",
+			strings.Join(eval.Langs, "|"), eval.EnvGoRoot, eval.EnvPython, eval.EnvJS, eval.EnvTS, eval.EnvRust, eval.EnvJava, eval.EnvC, eval.EnvCPP)
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlags(fs, args)
@@ -39,6 +42,8 @@ func runEval(ctx context.Context, e env, args []string) error {
 		return usageError{fmt.Sprintf("--lang must be one of %s", strings.Join(eval.Langs, ", "))}
 	case *n <= 0:
 		return usageError{"-n must be positive"}
+	case *misses <= 0:
+		return usageError{"--misses must be positive"}
 	case *budget <= 0:
 		return usageError{"--budget must be positive"}
 	}
@@ -57,7 +62,7 @@ func runEval(ctx context.Context, e env, args []string) error {
 	if _, err := r.Sync(ctx, nil); err != nil {
 		return err
 	}
-	rep, err := eval.Run(ctx, r.Index, *lang, eval.Options{N: *n, Budget: *budget, Seed: *seed})
+	rep, err := eval.Run(ctx, r.Index, *lang, eval.Options{N: *n, Budget: *budget, Seed: *seed, Examples: *misses})
 	if err != nil {
 		return err
 	}
