@@ -193,6 +193,7 @@ func (x *Index) encodeLocked(w *encoder) {
 		w.uvar(uint64(f.size))
 		w.uvar(uint64(f.modTime))
 		w.str(f.content)
+		x.spill.release(f.content)
 		w.uvar(uint64(len(f.chunks)))
 		for _, id := range f.chunks {
 			c := &x.chunks[id]
