@@ -19,9 +19,12 @@ import (
 // never unmapped: strings handed out point into it.
 type spill struct {
 	mu      sync.Mutex
-	m       *spillMap           // nil until first used
 	failed  bool                // the spill could not be created or grown: the heap from then on
 	spilled map[string]struct{} // paths whose content was spilled once
+	// Contents and the definitions' strings live in two files: reading a page faults in its
+	// neighbours too ("fault-around"), and symbol lookups, which read names all over the
+	// table, must not bring back the contents.
+	contents, strs *spillMap // nil until first used
 }
 
 const (
@@ -44,26 +47,27 @@ func (s *spill) store(path string, text []byte) (content string, spilled bool) {
 		s.spilled = make(map[string]struct{})
 	}
 	s.spilled[path] = struct{}{} // once, whether or not it fits
-	return s.putLocked(text)
+	return s.putLocked(&s.contents, text, true)
 }
 
-// putLocked writes b to the spill and returns it as a string there. It unlocks s.mu.
-func (s *spill) putLocked(b []byte) (string, bool) {
+// putLocked writes b to the spill file *mp (creating it if need be), page-aligned if align,
+// and returns it as a string there. It unlocks s.mu.
+func (s *spill) putLocked(mp **spillMap, b []byte, align bool) (string, bool) {
 	if s.failed {
 		s.mu.Unlock()
 		return string(b), false
 	}
-	if s.m == nil {
+	if *mp == nil {
 		m, err := newSpillMap()
 		if err != nil {
 			s.failed = true
 			s.mu.Unlock()
 			return string(b), false
 		}
-		s.m = m
+		*mp = m
 	}
-	m := s.m
-	mapped, off, ok := m.reserve(len(b), spillMaxSize)
+	m := *mp
+	mapped, off, ok := m.reserve(len(b), spillMaxSize, align)
 	if !ok {
 		s.failed = true
 		s.mu.Unlock()
@@ -102,7 +106,7 @@ func (s *spill) rehome(defs []Symbol, chunks []Chunk) {
 		blob = append(blob, chunks[i].Symbol...)
 	}
 	s.mu.Lock()
-	all, ok := s.putLocked(blob)
+	all, ok := s.putLocked(&s.strs, blob, false)
 	if !ok {
 		return
 	}
@@ -122,16 +126,27 @@ func (s *spill) rehome(defs []Symbol, chunks []Chunk) {
 	for i := range chunks {
 		chunks[i].Symbol = next(chunks[i].Symbol)
 	}
-	s.release(all) // nothing reads them until a query does
 }
 
 // release drops the pages of content from the process's resident memory if it lives in the
 // spill; the text stays readable (it faults back in from the page cache).
 func (s *spill) release(content string) {
 	s.mu.Lock()
-	m := s.m
+	m := s.contents
 	s.mu.Unlock()
 	if m != nil {
 		m.release(content)
+	}
+}
+
+// sweep drops every spilled page from the process's resident memory.
+func (s *spill) sweep() {
+	s.mu.Lock()
+	ms := []*spillMap{s.contents, s.strs}
+	s.mu.Unlock()
+	for _, m := range ms {
+		if m != nil {
+			m.sweep()
+		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 // are only backed once written.
 const spillRegion = 1 << 30
 
-// spillMap is the spill file and its read-only mappings, region i mapping the file's bytes
+// spillMap is a spill file and its read-only mappings, region i mapping the file's bytes
 // [i*spillRegion, (i+1)*spillRegion). Each content starts on a page of its own, so that
 // dropping one file's pages never drops a page another file shares.
 type spillMap struct {
@@ -43,10 +43,13 @@ func newSpillMap() (*spillMap, error) {
 }
 
 // reserve finds room for n bytes and returns the mapped bytes with their file offset.
-func (m *spillMap) reserve(n int, max int64) ([]byte, int64, bool) {
+func (m *spillMap) reserve(n int, max int64, align bool) ([]byte, int64, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	off := (m.off + m.page - 1) / m.page * m.page
+	off := m.off
+	if align {
+		off = (off + m.page - 1) / m.page * m.page
+	}
 	if off/spillRegion != (off+int64(n)-1)/spillRegion {
 		off = (off/spillRegion + 1) * spillRegion // a content never straddles two mappings
 	}
@@ -71,6 +74,23 @@ func (m *spillMap) write(b []byte, off int64) error {
 	return err
 }
 
+func (m *spillMap) sweep() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sweepLocked()
+}
+
+func (m *spillMap) sweepLocked() {
+	m.released = 0
+	for i, r := range m.regions {
+		n := min(m.off-int64(i)*spillRegion, spillRegion)
+		n = (n + m.page - 1) / m.page * m.page
+		if n > 0 {
+			_ = syscall.Madvise(r[:n], syscall.MADV_DONTNEED)
+		}
+	}
+}
+
 // release drops the resident pages of s if it lies in the spill.
 func (m *spillMap) release(s string) {
 	if len(s) == 0 {
@@ -80,14 +100,7 @@ func (m *spillMap) release(s string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.released += int64(len(s)); m.released > spillSweep {
-		m.released = 0
-		for i, r := range m.regions {
-			n := min(m.off-int64(i)*spillRegion, spillRegion)
-			n = (n + m.page - 1) / m.page * m.page
-			if n > 0 {
-				_ = syscall.Madvise(r[:n], syscall.MADV_DONTNEED)
-			}
-		}
+		m.sweepLocked()
 		return
 	}
 	for _, r := range m.regions {

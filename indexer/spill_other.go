@@ -9,7 +9,11 @@ type spillMap struct{}
 
 func newSpillMap() (*spillMap, error) { return nil, errors.New("no content spill on this system") }
 
-func (m *spillMap) reserve(n int, max int64) ([]byte, int64, bool) { return nil, 0, false }
+func (m *spillMap) reserve(n int, max int64, align bool) ([]byte, int64, bool) {
+	return nil, 0, false
+}
+
+func (m *spillMap) sweep() {}
 
 func (m *spillMap) write(b []byte, off int64) error { return errors.ErrUnsupported }
 
