@@ -132,10 +132,12 @@ func (s *spill) rehome(defs []Symbol, chunks []Chunk) {
 // spill; the text stays readable (it faults back in from the page cache).
 func (s *spill) release(content string) {
 	s.mu.Lock()
-	m := s.contents
+	m, strs := s.contents, s.strs
 	s.mu.Unlock()
-	if m != nil {
-		m.release(content)
+	// Symbol lookups while the index is built, and Save, fault the definitions' strings in
+	// too: they are swept whenever the contents are.
+	if m != nil && m.release(content) && strs != nil {
+		strs.sweep()
 	}
 }
 

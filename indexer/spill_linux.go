@@ -29,7 +29,7 @@ type spillMap struct {
 // spillSweep is how many bytes are released one by one between sweeps of the whole spill. A
 // read fault maps the neighbouring pages that are in the page cache too ("fault-around"), so
 // reading one file brings back pages of files released before it: a sweep drops them all.
-const spillSweep = 4 << 20
+const spillSweep = 1 << 20
 
 func newSpillMap() (*spillMap, error) {
 	f, err := os.CreateTemp("", "ragls-contents-*")
@@ -91,22 +91,23 @@ func (m *spillMap) sweepLocked() {
 	}
 }
 
-// release drops the resident pages of s if it lies in the spill.
-func (m *spillMap) release(s string) {
+// release drops the resident pages of s if it lies in the spill, or sweeps the whole file
+// every spillSweep bytes released, and reports whether it swept.
+func (m *spillMap) release(s string) (swept bool) {
 	if len(s) == 0 {
-		return
+		return false
 	}
 	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.released += int64(len(s)); m.released > spillSweep {
-		m.sweepLocked()
-		return
-	}
 	for _, r := range m.regions {
 		base := uintptr(unsafe.Pointer(&r[0]))
 		if p < base || p >= base+spillRegion {
 			continue
+		}
+		if m.released += int64(len(s)); m.released > spillSweep {
+			m.sweepLocked()
+			return true
 		}
 		page := uintptr(m.page)
 		start := (p - base) / page * page
@@ -114,6 +115,7 @@ func (m *spillMap) release(s string) {
 		// MADV_DONTNEED on a shared file mapping only unmaps the pages: their content stays
 		// in the page cache and the file, and the next read faults it back in.
 		_ = syscall.Madvise(r[start:end], syscall.MADV_DONTNEED)
-		return
+		return false
 	}
+	return false
 }

@@ -17,4 +17,4 @@ func (m *spillMap) sweep() {}
 
 func (m *spillMap) write(b []byte, off int64) error { return errors.ErrUnsupported }
 
-func (m *spillMap) release(s string) {}
+func (m *spillMap) release(s string) bool { return false }
