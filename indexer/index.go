@@ -31,9 +31,11 @@ type Index struct {
 	recent   []string     // paths changed since the index was opened, newest last
 	changes  uint64       // bumped by every change, for cache keys and tests
 	backing  []byte       // the mapped index file that strings and slices may point into
+	spill    spill        // file contents kept off the heap
 	embedErr error        // the last embedder failure, reported by Stats
 
-	accs sync.Pool // *accumulator
+	accs   sync.Pool // *accumulator
+	counts sync.Pool // map[string]int, scratch for countTerms
 
 	// readers counts the open snapshots (see Snapshot). While any is open, nothing a snapshot
 	// may see is reclaimed and compaction, the only thing that renumbers chunks, waits: every
@@ -206,8 +208,12 @@ func (x *Index) Upsert(ctx context.Context, path string, text []byte, st FileSta
 }
 
 func (x *Index) prepare(ctx context.Context, path string, text []byte, hash [16]byte, st FileState, oldVecs map[[16]byte][]float32) (*prepared, error) {
-	content := string(text)
+	content, spilled := x.spill.store(path, text)
+	defer x.spill.release(content) // read again only by queries and Save
 	parsed := x.syntax.Parse(path, unsafe.Slice(unsafe.StringData(content), len(content)))
+	if spilled {
+		x.spill.rehome(parsed.Defs, parsed.Chunks)
+	}
 	f := &fileEntry{
 		path:    path,
 		lang:    parsed.Lang,
@@ -215,7 +221,9 @@ func (x *Index) prepare(ctx context.Context, path string, text []byte, hash [16]
 		content: content,
 		size:    st.Size,
 		modTime: st.ModTime.UnixNano(),
-		defs:    parsed.Defs,
+		// Exactly sized: definitions are a large part of the index, and the parser's
+		// appending leaves a quarter of the array unused on average.
+		defs: trimmed(parsed.Defs),
 	}
 	for i := range f.defs {
 		f.defs[i].Path = path
@@ -224,7 +232,11 @@ func (x *Index) prepare(ctx context.Context, path string, text []byte, hash [16]
 	// The built-in embedder's vectors are cheaper to recompute than to store: they are made
 	// on demand for the few chunks a query re-ranks (see Search), and never persisted.
 	_, builtin := x.embedder.(*HashEmbedder)
-	counts := make(map[string]int)
+	counts, _ := x.counts.Get().(map[string]int)
+	if counts == nil {
+		counts = make(map[string]int)
+	}
+	defer x.counts.Put(counts)
 	p.tcs = make([][]termCount, len(p.chunks))
 	p.vecs = make([][]float32, len(p.chunks))
 	var missing []int
@@ -271,6 +283,14 @@ func (x *Index) prepare(ctx context.Context, path string, text []byte, hash [16]
 		}
 	}
 	return p, nil
+}
+
+// trimmed returns s in an array of exactly its length.
+func trimmed[S ~[]E, E any](s S) S {
+	if cap(s) == len(s) {
+		return s
+	}
+	return append(S(nil), s...)
 }
 
 func textHash(s string) [16]byte {

@@ -23,9 +23,9 @@ const maxScan = 150_000
 // re-indexing one file costs time proportional to that file, not to the index.
 type lexical struct {
 	// A loaded index looks terms up by binary search in dict, which costs nothing to load;
-	// the first change builds the map terms from it. Exactly one of the two is in use.
-	terms    map[string]int32 // term -> index into lists
-	dict     []string         // sorted terms, dict[i] -> lists[i]; nil once terms is built
+	// the first change builds the table terms from it. Exactly one of the two is in use.
+	terms    *termTable // term number -> index into lists
+	dict     []string   // sorted terms, dict[i] -> lists[i]; nil once terms is built
 	lists    []postings
 	docLen   []uint32 // by chunk ID; 0 marks a removed (or empty) chunk
 	live     int      // chunks with docLen > 0
@@ -57,13 +57,13 @@ func countTerms(text string, scratch map[string]int) []termCount {
 }
 
 func newLexical() *lexical {
-	return &lexical{terms: make(map[string]int32)}
+	return &lexical{terms: newTermTable(0)}
 }
 
 // lookup finds the postings of a term.
 func (l *lexical) lookup(term string) (*postings, bool) {
 	if l.terms != nil {
-		li, ok := l.terms[term]
+		li, ok := l.terms.get(term)
 		if !ok {
 			return nil, false
 		}
@@ -77,7 +77,12 @@ func (l *lexical) lookup(term string) (*postings, bool) {
 }
 
 // numTerms is the size of the vocabulary.
-func (l *lexical) numTerms() int { return max(len(l.terms), len(l.dict)) }
+func (l *lexical) numTerms() int {
+	if l.terms != nil {
+		return l.terms.len()
+	}
+	return len(l.dict)
+}
 
 // mutable turns a loaded dictionary into the map that changes need.
 func (l *lexical) mutable() {
@@ -88,9 +93,9 @@ func (l *lexical) mutable() {
 	// (Posting lists are only appended to, and their capacity equals their length, so
 	// appending copies them.)
 	l.docLen = slices.Clone(l.docLen)
-	l.terms = make(map[string]int32, len(l.dict))
-	for i, t := range l.dict {
-		l.terms[t] = int32(i)
+	l.terms = newTermTable(len(l.dict))
+	for _, t := range l.dict {
+		l.terms.add(t) // numbered in order: term i is dict[i]
 	}
 	l.dict = nil
 }
@@ -104,14 +109,15 @@ func (l *lexical) sortedTerms() ([]string, []*postings) {
 		}
 		return l.dict, ps
 	}
-	ts := make([]string, 0, len(l.terms))
-	for t := range l.terms {
-		ts = append(ts, t)
+	order := make([]int32, l.terms.len())
+	for i := range order {
+		order[i] = int32(i)
 	}
-	slices.Sort(ts)
-	ps := make([]*postings, len(ts))
-	for i, t := range ts {
-		ps[i] = &l.lists[l.terms[t]]
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(l.terms.term(a), l.terms.term(b)) })
+	ts := make([]string, len(order))
+	ps := make([]*postings, len(order))
+	for i, li := range order {
+		ts[i], ps[i] = l.terms.term(li), &l.lists[li]
 	}
 	return ts, ps
 }
@@ -124,12 +130,9 @@ func (l *lexical) add(id uint32, tcs []termCount) {
 	}
 	var n uint32
 	for _, tc := range tcs {
-		li, ok := l.terms[tc.term]
+		li, ok := l.terms.get(tc.term)
 		if !ok {
-			li = int32(len(l.lists))
-			// Clone: the term may be a substring of a whole file's content, which must
-			// not stay alive just because one of its words is a map key.
-			l.terms[strings.Clone(tc.term)] = li
+			li = l.terms.add(tc.term) // a copy: the term may be part of a file's content
 			l.lists = append(l.lists, postings{})
 		}
 		p := &l.lists[li]
@@ -175,8 +178,11 @@ func (l *lexical) remap(newID []int32, n int) {
 			docLen[nid] = l.docLen[old]
 		}
 	}
+	// Rebuild the term table densely, without the terms whose lists emptied.
 	total := 0
-	for term, li := range l.terms {
+	terms := newTermTable(l.terms.len())
+	lists := make([]postings, 0, len(l.lists))
+	for li := range l.lists {
 		p := &l.lists[li]
 		ids, tfs := p.ids[:0:0], p.tfs[:0:0]
 		for i, id := range p.ids {
@@ -186,19 +192,13 @@ func (l *lexical) remap(newID []int32, n int) {
 			}
 		}
 		if len(ids) == 0 {
-			delete(l.terms, term)
-			*p = postings{}
 			continue
 		}
-		p.ids, p.tfs = ids, tfs
+		terms.add(l.terms.term(int32(li)))
+		lists = append(lists, postings{ids: ids, tfs: tfs})
 		total += len(ids)
 	}
-	// Drop emptied lists by rebuilding the term table densely.
-	lists := make([]postings, 0, len(l.terms))
-	for term, li := range l.terms {
-		l.terms[term] = int32(len(lists))
-		lists = append(lists, l.lists[li])
-	}
+	l.terms = terms
 	l.lists = lists
 	l.docLen = docLen
 	l.postings = total

@@ -64,6 +64,7 @@ func (x *Index) Save(path string) error {
 	crc := crc32.New(castagnoli)
 	w := &encoder{w: bufio.NewWriterSize(io.MultiWriter(tmp, crc), 1<<20), crc: crc}
 	x.encodeLocked(w)
+	x.spill.sweep() // encoding read every spilled string
 	if w.err == nil {
 		w.w.Flush()
 		// The trailer is not part of the checksummed body.
@@ -191,6 +192,7 @@ func (x *Index) encodeLocked(w *encoder) {
 		w.uvar(uint64(f.size))
 		w.uvar(uint64(f.modTime))
 		w.str(f.content)
+		x.spill.release(f.content)
 		w.uvar(uint64(len(f.chunks)))
 		for _, id := range f.chunks {
 			c := &x.chunks[id]
@@ -228,6 +230,7 @@ func (x *Index) encodeLocked(w *encoder) {
 		w.uvar(uint64(len(pairs)))
 		w.u32s(pairs)
 	}
+	x.spill.sweep() // sorting read every name
 	terms, lists := x.lex.sortedTerms()
 	w.uvar(uint64(len(terms)))
 	for i, term := range terms {

@@ -39,8 +39,10 @@ func ReadText(abs string, max int64) (text []byte, reason SkipReason, err error)
 	if fi.Size() > max {
 		return nil, SkipTooLarge, nil
 	}
-	// Read one byte past the limit: the file may have grown since the stat.
-	data, err := io.ReadAll(io.LimitReader(fd, max+1))
+	// Read one byte past the limit: the file may have grown since the stat. The buffer is
+	// sized from the stat (plus the byte that tells growth), so reading a tree allocates
+	// each file once rather than doubling a buffer up to it.
+	data, err := readUpTo(fd, make([]byte, 0, fi.Size()+1), max+1)
 	if err != nil {
 		return nil, SkipUnreadable, fmt.Errorf("reading %s: %w", abs, err)
 	}
@@ -54,4 +56,23 @@ func ReadText(abs string, max int64) (text []byte, reason SkipReason, err error)
 		data = bytes.ToValidUTF8(data, []byte(string(utf8.RuneError)))
 	}
 	return data, "", nil
+}
+
+// readUpTo appends to buf what r holds until EOF or until buf holds limit bytes, growing buf
+// only when it is full.
+func readUpTo(r io.Reader, buf []byte, limit int64) ([]byte, error) {
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):min(int64(cap(buf)), limit)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }

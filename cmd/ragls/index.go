@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"runtime/debug"
+	"runtime/metrics"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +34,9 @@ func runIndex(ctx context.Context, e env, args []string) error {
 	var bar *progressBar
 	if isTerminal(e.stderr) {
 		bar = &progressBar{w: e.stderr}
+	}
+	if r.Index.Stats().Files == 0 {
+		defer boundColdHeap()()
 	}
 	sum, err := r.Sync(ctx, bar.update)
 	bar.finish()
@@ -88,5 +94,51 @@ func (b *progressBar) update(p workspace.Progress) {
 func (b *progressBar) finish() {
 	if b != nil {
 		fmt.Fprint(b.w, "\r\033[K")
+	}
+}
+
+// coldHeapFloor is the Go memory below which a cold build collects garbage at the runtime's
+// usual pace: collecting more often there would cost time and save nothing, since the heap
+// ends larger anyway.
+const coldHeapFloor = 256 << 20
+
+// boundColdHeap holds the Go memory of a cold build to half again what is live (or
+// coldHeapFloor, whichever is more), instead of the twice-live the collector allows by
+// default, and returns the function that lifts the bound. A cold build's heap is nearly all
+// index, which grows until Save, while parsing makes garbage at a steady rate: the default
+// pacing would let the process's peak be twice the finished index. The bound follows the live
+// heap, so it never makes the collector run without end as a fixed limit below a large
+// index would; it costs more collections only near the end of the build. A memory limit the
+// user set (GOMEMLIMIT) is left alone.
+func boundColdHeap() (stop func()) {
+	prev := debug.SetMemoryLimit(-1)
+	if prev != math.MaxInt64 {
+		return func() {}
+	}
+	debug.SetMemoryLimit(coldHeapFloor)
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			metrics.Read(sample)
+			if sample[0].Value.Kind() == metrics.KindUint64 {
+				live := int64(sample[0].Value.Uint64())
+				debug.SetMemoryLimit(max(coldHeapFloor, live+live/2))
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		debug.SetMemoryLimit(prev)
 	}
 }
