@@ -85,6 +85,18 @@ func (x *Index) sortLocked(l []scored) {
 	})
 }
 
+// Search is Snapshot.Search on a snapshot of the index as it is now.
+func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) {
+	return x.SearchScoped(ctx, query, k, nil)
+}
+
+// SearchScoped is Snapshot.SearchScoped on a snapshot of the index as it is now.
+func (x *Index) SearchScoped(ctx context.Context, query string, k int, keep func(path string) bool) ([]Hit, error) {
+	s := x.Snapshot()
+	defer s.Release()
+	return s.SearchScoped(ctx, query, k, keep)
+}
+
 // Search returns up to k chunks for a free-text or code query, best first: chunks that define an
 // identifier of the query, BM25 matches and nearest vectors, fused by reciprocal rank.
 func (s *Snapshot) Search(ctx context.Context, query string, k int) ([]Hit, error) {

@@ -73,18 +73,6 @@ func (x *Index) Context(ctx context.Context, req ContextRequest) (ContextResult,
 	return s.Context(ctx, req)
 }
 
-// Search is Snapshot.Search on a snapshot of the index as it is now.
-func (x *Index) Search(ctx context.Context, query string, k int) ([]Hit, error) {
-	return x.SearchScoped(ctx, query, k, nil)
-}
-
-// SearchScoped is Snapshot.SearchScoped on a snapshot of the index as it is now.
-func (x *Index) SearchScoped(ctx context.Context, query string, k int, keep func(path string) bool) ([]Hit, error) {
-	s := x.Snapshot()
-	defer s.Release()
-	return s.SearchScoped(ctx, query, k, keep)
-}
-
 // Definitions is Snapshot.Definitions on a snapshot of the index as it is now.
 func (x *Index) Definitions(name, path, qualifier string) []Symbol {
 	s := x.Snapshot()
