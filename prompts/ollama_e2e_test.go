@@ -3,6 +3,7 @@ package prompts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -63,7 +64,27 @@ func TestRealServerStreamsAndHonoursLimits(t *testing.T) {
 // the next request at once instead of after the thousands of tokens the first one asked for.
 func TestCancelStopsRealServerGenerating(t *testing.T) {
 	c := realServer(t)
+	// Ollama 0.17.4 now and then goes on with a sequence whose client has gone (seen once in
+	// five CI runs, never in 120 runs alone): a trial whose next request waits is repeated, and
+	// the test fails only when no trial shows the server stopping. A client that never reached
+	// the server with its cancel fails every trial.
+	var failures []string
+	for trial := range 3 {
+		stopped, msg := cancelTrial(t, c)
+		t.Logf("trial %d: %s", trial+1, msg)
+		if stopped {
+			return
+		}
+		failures = append(failures, msg)
+	}
+	t.Errorf("in every trial the server seems to have kept generating after the cancel: %v", failures)
+}
+
+// cancelTrial cancels a long completion well into its stream and reports whether the next
+// request was answered in much less time than finishing the cancelled one would have taken.
+func cancelTrial(t *testing.T, c *Client) (stopped bool, msg string) {
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	var received, afterCancel atomic.Int64
 	var cancelled atomic.Bool
 	start := time.Now()
@@ -89,15 +110,11 @@ func TestCancelStopsRealServerGenerating(t *testing.T) {
 	t0 := time.Now()
 	nctx, ncancel := context.WithTimeout(context.Background(), time.Minute)
 	defer ncancel()
-	if _, err := c.Complete(nctx, CompletionRequest{Prompt: "Tom", MaxTokens: 4}, nil); err != nil {
-		t.Fatalf("the request after the cancelled one: %v", err)
-	}
+	_, err = c.Complete(nctx, CompletionRequest{Prompt: "Tom", MaxTokens: 4}, nil)
 	next := time.Since(t0)
 	// Had the server gone on, the next request would have waited for ~20000 tokens.
 	rest := time.Duration(float64(20000-received.Load()) / rate * float64(time.Second))
-	t.Logf("%d chunks in %v (%.0f/s); next request answered in %v; finishing the cancelled one would have taken ~%v",
-		received.Load(), streamed.Round(time.Millisecond), rate, next.Round(time.Millisecond), rest.Round(time.Second))
-	if next > rest/4 {
-		t.Errorf("the next request took %v: the server seems to have kept generating (~%v left)", next, rest)
-	}
+	msg = fmt.Sprintf("%d chunks in %v (%.0f/s); next request answered in %v (err %v); finishing the cancelled one would have taken ~%v",
+		received.Load(), streamed.Round(time.Millisecond), rate, next.Round(time.Millisecond), err, rest.Round(time.Second))
+	return err == nil && next <= rest/4, msg
 }
