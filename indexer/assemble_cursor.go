@@ -227,28 +227,15 @@ func callUses(content string, line int, nr nameRules) []identUse {
 }
 
 // nameRules are how a language spells the names the context resolves, where it differs from
-// the rules shared by every language (scanIdents, isKeyword).
+// the rules shared by every language (scanIdents, isKeyword): its Dollar and Plain.
 type nameRules struct {
 	dollar bool            // "$" is an identifier character: $constructor, source$
 	free   map[string]bool // words isKeyword drops that are plain identifiers here
 }
 
-// jsFreeWords are the words isKeyword drops, as keywords or builtins of Go, Python or Rust, that
-// JavaScript and TypeScript code defines and calls as its own functions: rxjs's map, from and
-// defer, a parser's match, ...
-var jsFreeWords = map[string]bool{
-	"map": true, "from": true, "defer": true, "match": true, "range": true, "select": true,
-	"make": true, "len": true, "append": true, "use": true, "go": true, "mod": true, "is": true,
-	"not": true, "and": true, "or": true, "pass": true, "def": true, "fn": true, "chan": true,
-	"impl": true, "pub": true, "crate": true, "elif": true, "except": true,
-}
-
 func namesOf(p string) nameRules {
-	switch LangOf(p) {
-	case "javascript", "typescript", "tsx":
-		return nameRules{dollar: true, free: jsFreeWords}
-	}
-	return nameRules{}
+	l := LanguageOf(p)
+	return nameRules{dollar: l.Dollar, free: l.plain}
 }
 
 // keyword reports whether s is a keyword, or a word too common to be worth resolving.

@@ -22,8 +22,14 @@ type Language struct {
 	// Keywords are the language's reserved words, lower-case: never a definition, and only
 	// noise in a query made from code of that language.
 	Keywords []string
+	// Dollar is true where "$" is an identifier character ($constructor, source$).
+	Dollar bool
+	// Plain are words the list common to every language (isKeyword) drops, as keywords or
+	// builtins elsewhere, that this language's code defines and calls as its own functions.
+	Plain []string
 
 	keywords map[string]bool // Keywords, for lookup
+	plain    map[string]bool // Plain, for lookup
 }
 
 // languages are the languages ragls parses. The grammar of each, the handler that chunks its
@@ -38,9 +44,9 @@ var languages = []*Language{
 			return strings.HasPrefix(base, "test_") || strings.HasSuffix(stem, "_test") || stem == "conftest"
 		},
 		Keywords: strings.Fields("false none true and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield")},
-	{ID: "javascript", Name: "JavaScript", Exts: []string{".js", ".mjs", ".cjs", ".jsx"}, Fence: "javascript", Comment: "//", Test: jsTest, Keywords: jsKeywords},
-	{ID: "typescript", Name: "TypeScript", Exts: []string{".ts", ".mts", ".cts"}, Fence: "typescript", Comment: "//", Test: jsTest, Keywords: tsKeywords},
-	{ID: "tsx", Name: "TypeScript", Exts: []string{".tsx"}, Fence: "tsx", Comment: "//", Test: jsTest, Keywords: tsKeywords},
+	{ID: "javascript", Name: "JavaScript", Exts: []string{".js", ".mjs", ".cjs", ".jsx"}, Fence: "javascript", Comment: "//", Test: jsTest, Keywords: jsKeywords, Dollar: true, Plain: jsPlain},
+	{ID: "typescript", Name: "TypeScript", Exts: []string{".ts", ".mts", ".cts"}, Fence: "typescript", Comment: "//", Test: jsTest, Keywords: tsKeywords, Dollar: true, Plain: jsPlain},
+	{ID: "tsx", Name: "TypeScript", Exts: []string{".tsx"}, Fence: "tsx", Comment: "//", Test: jsTest, Keywords: tsKeywords, Dollar: true, Plain: jsPlain},
 	{ID: "rust", Name: "Rust", Exts: []string{".rs"}, Fence: "rust", Comment: "//",
 		Test:     func(p, _, _ string) bool { return strings.HasPrefix(p, "tests/") || strings.Contains(p, "/tests/") },
 		Keywords: strings.Fields("as async await break const continue crate dyn else enum extern false fn for if impl in let loop match mod move mut pub ref return self static struct super trait true type unsafe use where while")},
@@ -61,7 +67,9 @@ var languages = []*Language{
 var (
 	jsKeywords = strings.Fields("break case catch class const continue debugger default delete do else export extends false finally for function if import in instanceof let new null return super switch this throw true try typeof var void while with yield async await of static get set undefined")
 	tsKeywords = append(strings.Fields("abstract any as asserts boolean declare enum implements infer interface is keyof module namespace never number object private protected public readonly satisfies string symbol type unique unknown"), jsKeywords...)
-	cKeywords  = strings.Fields("auto break case char const continue default do double else enum extern float for goto if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while null")
+	// jsPlain: rxjs's map, from and defer, a parser's match, ... (Go, Python and Rust words).
+	jsPlain   = strings.Fields("map from defer match range select make len append use go mod is not and or pass def fn chan impl pub crate elif except")
+	cKeywords = strings.Fields("auto break case char const continue default do double else enum extern float for goto if inline int long register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while null")
 )
 
 // plainText is the language of every other file.
@@ -83,6 +91,10 @@ var langByExt = func() map[string]*Language {
 		l.keywords = make(map[string]bool, len(l.Keywords))
 		for _, k := range l.Keywords {
 			l.keywords[k] = true
+		}
+		l.plain = make(map[string]bool, len(l.Plain))
+		for _, k := range l.Plain {
+			l.plain[k] = true
 		}
 		for _, e := range l.Exts {
 			m[e] = l
