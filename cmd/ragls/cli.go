@@ -157,6 +157,8 @@ func ensureIndexed(ctx context.Context, e env, r *workspace.Root) error {
 		return nil
 	}
 	fmt.Fprintf(e.stderr, "ragls: no index for %s yet; indexing it now\n", r.Dir)
+	// The same cold build as "ragls index", so the same bound on its memory.
+	defer boundColdHeap()()
 	_, err := r.Sync(ctx, nil)
 	return err
 }
