@@ -45,6 +45,11 @@ type Options struct {
 	// SaveAfter is how long the index must be quiet after a change before it is saved; 0
 	// means 5 s.
 	SaveAfter time.Duration
+	// ColdBuild, when set, is called as the first build of a root with no stored index
+	// starts, and the function it returns when that build ends. The binary bounds the
+	// process's memory with it: a process-wide setting, so the binary's to make, not the
+	// engine's.
+	ColdBuild func() (done func())
 }
 
 // Engine serves one user's workspace. It is safe for concurrent use.
@@ -250,6 +255,9 @@ func (e *Engine) sync(ctx context.Context, r *workspace.Root) {
 	key := "index:" + r.Dir
 	title := "Indexing " + filepath.Base(r.Dir)
 	e.emit(Event{Kind: EventProgress, Key: key, Title: title, Message: "scanning files"})
+	if e.opts.ColdBuild != nil && r.Index.Stats().Files == 0 {
+		defer e.opts.ColdBuild()()
+	}
 	sum, err := r.Sync(ctx, func(p workspace.Progress) {
 		pct := 0
 		if p.Total > 0 {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -482,5 +483,44 @@ func TestCompletionCacheTypedThrough(t *testing.T) {
 	}
 	if got, _ := e.Complete(context.Background(), typed, off+3); got != "ntln()" || len(model.requests) != n {
 		t.Errorf("typed-through completion = %q after %d more model calls", got, len(model.requests)-n)
+	}
+}
+
+func TestColdBuildHookOnlyForRootsWithoutAnIndex(t *testing.T) {
+	root, cache := t.TempDir(), t.TempDir()
+	os.WriteFile(filepath.Join(root, "a.go"), []byte("package a\n\nfunc Alpha() {}\n"), 0o644)
+	for _, tt := range []struct {
+		name      string
+		wantCalls int
+	}{
+		{"first build", 1},
+		{"stored index", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var started, ended atomic.Int32
+			e, err := New(Options{CacheDir: cache, Getenv: func(string) string { return "" }, SaveAfter: time.Millisecond,
+				ColdBuild: func() func() { started.Add(1); return func() { ended.Add(1) } }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			events := make(chan Event, 100)
+			e.SetNotifier(func(ev Event) {
+				if ev.Kind == EventProgress && ev.Done {
+					events <- ev
+				}
+			})
+			if err := e.SetRoots(context.Background(), []string{root}); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-events:
+			case <-time.After(10 * time.Second):
+				t.Fatal("indexing never reported completion")
+			}
+			e.Close()
+			if s, d := started.Load(), ended.Load(); int(s) != tt.wantCalls || s != d {
+				t.Errorf("cold-build hook started %d and ended %d times, want %d", s, d, tt.wantCalls)
+			}
+		})
 	}
 }

@@ -71,6 +71,8 @@ func watchingEngine(e env, logLevel string) (*engine.Engine, *slog.Logger, error
 		Getenv:   e.getenv,
 		Logger:   logger,
 		Watch:    true,
+		// A root indexed for the first time is the same cold build as "ragls index".
+		ColdBuild: boundColdHeap,
 	})
 	return eng, logger, err
 }
