@@ -73,12 +73,6 @@ func (m *modelState) current() (prompts.Config, *prompts.Client, *prompts.Prompt
 	return m.cfg, m.client, m.prompter
 }
 
-// limits returns what the prompts for model are fitted to (the server's window for it).
-func (m *modelState) limits(ctx context.Context, model string) prompts.Limits {
-	_, _, prompter := m.current()
-	return prompter.Limits(ctx, model)
-}
-
 // configure applies the editor's settings (a JSON object, possibly {"ragls": {...}}).
 func (m *modelState) configure(settings json.RawMessage) error {
 	var editor map[string]any
@@ -196,18 +190,11 @@ func loadConfig(getenv func(string) string, editor map[string]any) (prompts.Conf
 	return prompts.LoadConfig(path, editor, getenv)
 }
 
-// LoadConfig returns the model settings in force without an editor: defaults, the settings
-// file, the environment.
-func LoadConfig(getenv func(string) string) (prompts.Config, error) {
-	return loadConfig(getenv, nil)
-}
-
 // Model returns the model setup the engine's requests use: the settings in force (defaults,
 // config file, editor, environment), the client made from them (with Options.HTTPClient), and
 // what was wrong with the settings, if anything. "ragls doctor" checks exactly this.
 func (e *Engine) Model() (prompts.Config, *prompts.Client, error) {
-	cfg, client, _ := e.model.current()
 	e.model.mu.Lock()
 	defer e.model.mu.Unlock()
-	return cfg, client, e.model.cfgErr
+	return e.model.cfg, e.model.client, e.model.cfgErr
 }

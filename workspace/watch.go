@@ -131,9 +131,6 @@ func NewWatcher(root string, opt Options, debounce time.Duration) (*Watcher, err
 	return w, nil
 }
 
-// Root returns the absolute root being watched.
-func (w *Watcher) Root() string { return w.root }
-
 // Ready is closed once Run has put its watches in place (or has returned). A caller that walks
 // the root itself should walk after Ready, so that no change falls between the walk and the
 // watch.

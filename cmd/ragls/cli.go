@@ -173,22 +173,6 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// relPath resolves a file named on the command line to a root-relative slash path.
-func relPath(r *workspace.Root, file string) (string, error) {
-	abs, err := filepath.Abs(file)
-	if err != nil {
-		return "", err
-	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real
-	}
-	rel, err := filepath.Rel(r.Dir, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("%s is outside the root %s (use --root)", file, r.Dir)
-	}
-	return filepath.ToSlash(rel), nil
-}
-
 // rootUsage is the help of every --root flag that defaults to the project root.
 const rootUsage = " (default: the enclosing git repository, as git and ripgrep find it, else the current directory)"
 
