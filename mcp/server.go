@@ -85,6 +85,21 @@ func badArg(arg, format string, args ...any) error {
 	return argError{arg, fmt.Sprintf(format, args...)}
 }
 
+// bounded gives *v its default when the client left it out (0) and checks that it lies in
+// 1..hi; unit, if any, names what is counted ("tokens").
+func bounded(arg string, v *int, def, hi int, unit string) error {
+	if *v == 0 {
+		*v = def
+	}
+	if *v < 1 || *v > hi {
+		if unit != "" {
+			unit = " " + unit
+		}
+		return badArg(arg, "must be between 1 and %d%s, got %d", hi, unit, *v)
+	}
+	return nil
+}
+
 // A root as the tools name it: with one root paths are relative to it; with several they start
 // with the root's name.
 type root struct {

@@ -159,11 +159,8 @@ func (s *Server) search(ctx context.Context, req *sdk.CallToolRequest, a searchA
 	if a.Query == "" {
 		return nil, nil, badArg("query", "must not be empty")
 	}
-	if a.K == 0 {
-		a.K = defaultK
-	}
-	if a.K < 1 || a.K > maxK {
-		return nil, nil, badArg("k", "must be between 1 and %d, got %d", maxK, a.K)
+	if err := bounded("k", &a.K, defaultK, maxK, ""); err != nil {
+		return nil, nil, err
 	}
 	rs := s.roots()
 	sc, err := s.scopeOf(rs, "path", a.Path)
@@ -253,11 +250,8 @@ func (s *Server) context(ctx context.Context, req *sdk.CallToolRequest, a contex
 	if a.Column < 1 {
 		return nil, nil, badArg("column", "must be 1 or more, got %d", a.Column)
 	}
-	if a.Budget == 0 {
-		a.Budget = defaultBudget
-	}
-	if a.Budget < 1 || a.Budget > maxBudget {
-		return nil, nil, badArg("budget", "must be between 1 and %d tokens, got %d", maxBudget, a.Budget)
+	if err := bounded("budget", &a.Budget, defaultBudget, maxBudget, "tokens"); err != nil {
+		return nil, nil, err
 	}
 	rs := s.roots()
 	r, rel, err := s.resolve(rs, "path", a.Path)
@@ -458,11 +452,8 @@ func (s *Server) references(ctx context.Context, req *sdk.CallToolRequest, a ref
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.Limit == 0 {
-		a.Limit = defaultRefs
-	}
-	if a.Limit < 1 || a.Limit > maxRefs {
-		return nil, nil, badArg("limit", "must be between 1 and %d, got %d", maxRefs, a.Limit)
+	if err := bounded("limit", &a.Limit, defaultRefs, maxRefs, ""); err != nil {
+		return nil, nil, err
 	}
 	rs := s.roots()
 	sc, err := s.scopeOf(rs, "path", a.Path)
@@ -552,11 +543,8 @@ func lineText(content string, n int) string {
 }
 
 func (s *Server) outline(ctx context.Context, req *sdk.CallToolRequest, a outlineArgs) (*sdk.CallToolResult, any, error) {
-	if a.Budget == 0 {
-		a.Budget = defaultBudget
-	}
-	if a.Budget < 1 || a.Budget > maxBudget {
-		return nil, nil, badArg("budget", "must be between 1 and %d tokens, got %d", maxBudget, a.Budget)
+	if err := bounded("budget", &a.Budget, defaultBudget, maxBudget, "tokens"); err != nil {
+		return nil, nil, err
 	}
 	rs := s.roots()
 	in := rs
