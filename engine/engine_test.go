@@ -106,6 +106,39 @@ func RenderInvoice(items []Item) int {
 `,
 }
 
+// openEngine is an engine reading its settings from env only, with root added and indexed.
+func openEngine(t *testing.T, root string, env map[string]string) *Engine {
+	t.Helper()
+	e, err := New(Options{Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Close)
+	if _, _, err := e.AddRoot(context.Background(), root, nil); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// problemsOf records the problems e tells the user from now on; the function returned gives
+// those told so far.
+func problemsOf(e *Engine) func() []string {
+	var mu sync.Mutex
+	var problems []string
+	e.SetNotifier(func(ev Event) {
+		if ev.Kind == EventProblem {
+			mu.Lock()
+			problems = append(problems, ev.Message)
+			mu.Unlock()
+		}
+	})
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
 // newTestEngine indexes repo in a temporary root and points the engine at a fake model.
 func newTestEngine(t *testing.T, model *fakeModel) (*Engine, string) {
 	t.Helper()

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -29,23 +28,8 @@ func TestSlowCompletionsToldOnce(t *testing.T) {
 		"RAGLS_CONFIG": filepath.Join(root, "none.json"), "RAGLS_MODEL_URL": srv.URL + "/v1",
 		"RAGLS_MODEL_TIMEOUT": "400", // ms; the completion deadline is never longer
 	}
-	e, err := New(Options{Getenv: func(k string) string { return env[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if _, _, err := e.AddRoot(context.Background(), root, nil); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	e.SetNotifier(func(ev Event) {
-		if ev.Kind == EventProblem {
-			mu.Lock()
-			problems = append(problems, ev.Message)
-			mu.Unlock()
-		}
-	})
+	e := openEngine(t, root, env)
+	problems := problemsOf(e)
 	text, _ := os.ReadFile(filepath.Join(root, "a.go"))
 	doc := Doc{Path: filepath.Join(root, "a.go"), Version: 1, Text: string(text)}
 	var waits []time.Duration
@@ -62,9 +46,7 @@ func TestSlowCompletionsToldOnce(t *testing.T) {
 			t.Errorf("completion %d waited %v", i+2, w)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) != 1 || !strings.Contains(problems[0], "too slow for completions") {
-		t.Errorf("problems shown: %q", problems)
+	if told := problems(); len(told) != 1 || !strings.Contains(told[0], "too slow for completions") {
+		t.Errorf("problems shown: %q", told)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -61,23 +60,8 @@ func TestWarmUpSkippedWhenServerDown(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "a.go"), []byte("package a\n"), 0o644)
 	os.WriteFile(filepath.Join(root, "b.go"), []byte("package a\n\nfunc B() {}\n"), 0o644)
 	envv := map[string]string{"RAGLS_CONFIG": filepath.Join(root, "none.json"), "RAGLS_MODEL_URL": url}
-	e, err := New(Options{Getenv: func(k string) string { return envv[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	if _, _, err := e.AddRoot(context.Background(), root, nil); err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var problems []string
-	e.SetNotifier(func(ev Event) {
-		if ev.Kind == EventProblem {
-			mu.Lock()
-			problems = append(problems, ev.Message)
-			mu.Unlock()
-		}
-	})
+	e := openEngine(t, root, envv)
+	problems := problemsOf(e)
 	modify(t, e, Modification{Path: filepath.Join(root, "a.go"), Version: 1, Text: "package a\n", Kind: Open})
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -101,10 +85,7 @@ func TestWarmUpSkippedWhenServerDown(t *testing.T) {
 	if tried {
 		t.Error("a warm-up was tried with the server known to be down")
 	}
-	mu.Lock()
-	told := append([]string(nil), problems...)
-	mu.Unlock()
-	if len(told) != 0 {
+	if told := problems(); len(told) != 0 {
 		t.Errorf("a background warm-up told the user: %q", told)
 	}
 	// A server the user's own requests found unreachable reads as down too.
