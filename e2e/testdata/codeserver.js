@@ -140,6 +140,8 @@ async function main() {
 		const deadline = Date.now() + 30000;
 		while (Date.now() < deadline) {
 			const label = await statusItem.getAttribute('aria-label', { timeout: 1000 }).catch(() => '');
+			// Recorded here too: the watcher may not have seen this label yet when the loop ends.
+			if (label && out.statusTexts[out.statusTexts.length - 1] !== label) out.statusTexts.push(label);
 			if (/index ready/.test(label || '') && out.statusTexts.some((t) => /indexing/.test(t))) break;
 			await sleep(100);
 		}
